@@ -1,0 +1,89 @@
+/**
+ * C[m×n] = alpha · op(A) · op(B) + beta · C in plain TypeScript (row-major, leading dimensions).
+ * Each transpose case gets the loop order that walks memory contiguously in its inner loop.
+ */
+import type { F32 } from '../backend.ts';
+
+export function gemm(
+  transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number,
+  a: F32, aOff: number, lda: number,
+  b: F32, bOff: number, ldb: number,
+  beta: number, c: F32, cOff: number, ldc: number,
+): void {
+  scaleOutput(m, n, beta, c, cOff, ldc);
+  if (alpha === 0 || k === 0) return;
+  if (!transA && !transB) gemmNN(m, n, k, alpha, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
+  else if (!transA && transB) gemmNT(m, n, k, alpha, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
+  else if (transA && !transB) gemmTN(m, n, k, alpha, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
+  else gemmTT(m, n, k, alpha, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
+}
+
+function scaleOutput(m: number, n: number, beta: number, c: F32, cOff: number, ldc: number): void {
+  if (beta === 1) return;
+  for (let i = 0; i < m; i++) {
+    const row = cOff + i * ldc;
+    if (beta === 0) c.fill(0, row, row + n);
+    else for (let j = 0; j < n; j++) c[row + j] *= beta;
+  }
+}
+
+// C[i,:] += alpha·A[i,p]·B[p,:]
+function gemmNN(m: number, n: number, k: number, alpha: number, a: F32, aOff: number, lda: number,
+  b: F32, bOff: number, ldb: number, c: F32, cOff: number, ldc: number): void {
+  for (let i = 0; i < m; i++) {
+    const ci = cOff + i * ldc;
+    for (let p = 0; p < k; p++) {
+      const s = alpha * a[aOff + i * lda + p];
+      const bp = bOff + p * ldb;
+      for (let j = 0; j < n; j++) c[ci + j] += s * b[bp + j];
+    }
+  }
+}
+
+// C[i,j] += alpha·⟨A[i,:], B[j,:]⟩
+function gemmNT(m: number, n: number, k: number, alpha: number, a: F32, aOff: number, lda: number,
+  b: F32, bOff: number, ldb: number, c: F32, cOff: number, ldc: number): void {
+  for (let i = 0; i < m; i++) {
+    const ai = aOff + i * lda;
+    const ci = cOff + i * ldc;
+    for (let j = 0; j < n; j++) {
+      const bj = bOff + j * ldb;
+      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      let p = 0;
+      for (; p + 3 < k; p += 4) {
+        s0 += a[ai + p] * b[bj + p];
+        s1 += a[ai + p + 1] * b[bj + p + 1];
+        s2 += a[ai + p + 2] * b[bj + p + 2];
+        s3 += a[ai + p + 3] * b[bj + p + 3];
+      }
+      for (; p < k; p++) s0 += a[ai + p] * b[bj + p];
+      c[ci + j] += alpha * (s0 + s1 + s2 + s3);
+    }
+  }
+}
+
+// C[i,:] += alpha·A[p,i]·B[p,:]
+function gemmTN(m: number, n: number, k: number, alpha: number, a: F32, aOff: number, lda: number,
+  b: F32, bOff: number, ldb: number, c: F32, cOff: number, ldc: number): void {
+  for (let p = 0; p < k; p++) {
+    const ap = aOff + p * lda;
+    const bp = bOff + p * ldb;
+    for (let i = 0; i < m; i++) {
+      const s = alpha * a[ap + i];
+      const ci = cOff + i * ldc;
+      for (let j = 0; j < n; j++) c[ci + j] += s * b[bp + j];
+    }
+  }
+}
+
+// C[i,j] += alpha·Σ_p A[p,i]·B[j,p]
+function gemmTT(m: number, n: number, k: number, alpha: number, a: F32, aOff: number, lda: number,
+  b: F32, bOff: number, ldb: number, c: F32, cOff: number, ldc: number): void {
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let p = 0; p < k; p++) s += a[aOff + p * lda + i] * b[bOff + j * ldb + p];
+      c[cOff + i * ldc + j] += alpha * s;
+    }
+  }
+}

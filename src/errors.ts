@@ -1,0 +1,34 @@
+/** Typed errors for bad input at the public API: each names the argument, what was expected and what came. */
+
+export class RnnkitError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** A tensor argument whose rank or dimensions do not fit. */
+export class ShapeError extends RnnkitError {
+  constructor(
+    readonly argument: string,
+    readonly expected: string,
+    readonly actual: string,
+  ) {
+    super(`${argument}: expected shape ${expected}, got ${actual}`);
+  }
+}
+
+/** An argument whose value is out of range or of the wrong kind. */
+export class ValueError extends RnnkitError {
+  constructor(
+    readonly argument: string,
+    readonly expected: string,
+    readonly actual: string,
+  ) {
+    super(`${argument}: expected ${expected}, got ${actual}`);
+  }
+}
+
+export function formatShape(shape: readonly number[]): string {
+  return `[${shape.join(', ')}]`;
+}

@@ -113,7 +113,7 @@ export function allocate(backend: Backend, n: number, dtype: DType): Storage {
   return data;
 }
 
-function releaseStorage(backend: Backend, data: Storage): void {
+export function releaseStorage(backend: Backend, data: Storage): void {
   if (released.has(data)) return;
   released.add(data);
   for (const scope of scopes) scope.owned.delete(data);

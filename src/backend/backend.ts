@@ -169,6 +169,42 @@ export interface Backend {
     dXg: F32, dxgOff: number, dHg: F32, dhgOff: number, lengths: I32 | null, t: number,
   ): void;
 
+  /**
+   * GRU reset-before (Cho et al.; ONNX linear_before_reset = 0), first half of a step:
+   *   r = σ(xr + hr), z = σ(xz + hz) overwrite the r, z blocks of xg;  rh = r ⊙ h_prev  ([B, H]).
+   * The caller then puts hn = W_hn · rh + b_hn into the n block of hg and calls
+   * gruResetBeforeForward.
+   */
+  gruResetGateForward(
+    B: number, H: number, xg: F32, xgOff: number, hg: F32, hgOff: number,
+    hPrev: F32, hPrevOff: number, rh: F32, rhOff: number,
+  ): void;
+  /**
+   * Second half:  n = tanh(xn + hn),  h = (1 − z) ⊙ n + z ⊙ h_prev  (r, z already in xg);
+   * n overwrites the n block of xg. Inactive rows: h = hPrev.
+   */
+  gruResetBeforeForward(
+    B: number, H: number, xg: F32, xgOff: number, hg: F32, hgOff: number,
+    hPrev: F32, hPrevOff: number, h: F32, hOff: number,
+    out: F32 | null, outOff: number, lengths: I32 | null, t: number,
+  ): void;
+  /**
+   * Active rows: dhT = dh + dOut; dn = dhT(1−z)(1−n²); dz = dhT(h_prev − n) z(1−z);
+   *   dXg z, n blocks = dz, dn;  dHg z, n blocks = dz, dn;  dh = dhT ⊙ z.
+   * The caller then forms dRh = dHg_n · W_hn and calls gruResetGateBackward.
+   * Inactive rows: dXg = dHg = 0; dh unchanged.
+   */
+  gruResetBeforeBackward(
+    B: number, H: number, xg: F32, xgOff: number, hPrev: F32, hPrevOff: number,
+    dOut: F32 | null, dOutOff: number, dh: F32,
+    dXg: F32, dxgOff: number, dHg: F32, dhgOff: number, lengths: I32 | null, t: number,
+  ): void;
+  /** dr = dRh ⊙ h_prev ⊙ r(1−r) into the r blocks of dXg and dHg;  dh += dRh ⊙ r. */
+  gruResetGateBackward(
+    B: number, H: number, xg: F32, xgOff: number, hPrev: F32, hPrevOff: number, dRh: F32,
+    dh: F32, dXg: F32, dxgOff: number, dHg: F32, dhgOff: number,
+  ): void;
+
   // ---- optimizer updates over n parameters (PyTorch semantics) --------------------------------
 
   /** SGD with momentum buffer `buf` (may be null when momentum = 0). */

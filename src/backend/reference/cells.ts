@@ -169,3 +169,82 @@ export function gruCellBackward(
     }
   }
 }
+
+// r = σ(xr + hr), z = σ(xz + hz);  rh = r·h_prev
+export function gruResetGateForward(
+  B: number, H: number, xg: F32, xgOff: number, hg: F32, hgOff: number, hPrev: F32, hPrevOff: number, rh: F32, rhOff: number,
+): void {
+  for (let b = 0; b < B; b++) {
+    const x0 = xgOff + b * 3 * H, h0 = hgOff + b * 3 * H;
+    for (let j = 0; j < H; j++) {
+      const r = sigmoid(xg[x0 + j] + hg[h0 + j]);
+      xg[x0 + j] = r;
+      xg[x0 + H + j] = sigmoid(xg[x0 + H + j] + hg[h0 + H + j]);
+      rh[rhOff + b * H + j] = r * hPrev[hPrevOff + b * H + j];
+    }
+  }
+}
+
+// n = tanh(xn + hn),  h = (1 − z)·n + z·h_prev
+export function gruResetBeforeForward(
+  B: number, H: number, xg: F32, xgOff: number, hg: F32, hgOff: number, hPrev: F32, hPrevOff: number,
+  h: F32, hOff: number, out: F32 | null, outOff: number, lengths: I32 | null, t: number,
+): void {
+  for (let b = 0; b < B; b++) {
+    if (!isActive(lengths, b, t)) {
+      carryRow(H, b, hPrev, hPrevOff, h, hOff, out, outOff);
+      continue;
+    }
+    const x0 = xgOff + b * 3 * H, h0 = hgOff + b * 3 * H;
+    for (let j = 0; j < H; j++) {
+      const z = xg[x0 + H + j];
+      const n = Math.tanh(xg[x0 + 2 * H + j] + hg[h0 + 2 * H + j]);
+      xg[x0 + 2 * H + j] = n;
+      const hv = (1 - z) * n + z * hPrev[hPrevOff + b * H + j];
+      h[hOff + b * H + j] = hv;
+      if (out) out[outOff + b * H + j] = hv;
+    }
+  }
+}
+
+// dhT = dh + dOut; dn = dhT(1−z)(1−n²); dz = dhT(h_prev − n)z(1−z); dh = dhT·z
+export function gruResetBeforeBackward(
+  B: number, H: number, xg: F32, xgOff: number, hPrev: F32, hPrevOff: number, dOut: F32 | null, dOutOff: number,
+  dh: F32, dXg: F32, dxgOff: number, dHg: F32, dhgOff: number, lengths: I32 | null, t: number,
+): void {
+  for (let b = 0; b < B; b++) {
+    const x0 = xgOff + b * 3 * H, dx0 = dxgOff + b * 3 * H, dh0 = dhgOff + b * 3 * H;
+    if (!isActive(lengths, b, t)) {
+      dXg.fill(0, dx0, dx0 + 3 * H);
+      dHg.fill(0, dh0, dh0 + 3 * H);
+      continue;
+    }
+    for (let j = 0; j < H; j++) {
+      const k = b * H + j;
+      const z = xg[x0 + H + j], n = xg[x0 + 2 * H + j];
+      const dhT = dh[k] + (dOut ? dOut[dOutOff + k] : 0);
+      const dn = dhT * (1 - z) * (1 - n * n);
+      const dz = dhT * (hPrev[hPrevOff + k] - n) * z * (1 - z);
+      dXg[dx0 + H + j] = dHg[dh0 + H + j] = dz;
+      dXg[dx0 + 2 * H + j] = dHg[dh0 + 2 * H + j] = dn;
+      dh[k] = dhT * z;
+    }
+  }
+}
+
+// dr = dRh·h_prev·r(1−r);  dh += dRh·r
+export function gruResetGateBackward(
+  B: number, H: number, xg: F32, xgOff: number, hPrev: F32, hPrevOff: number, dRh: F32,
+  dh: F32, dXg: F32, dxgOff: number, dHg: F32, dhgOff: number,
+): void {
+  for (let b = 0; b < B; b++) {
+    const x0 = xgOff + b * 3 * H;
+    for (let j = 0; j < H; j++) {
+      const k = b * H + j;
+      const r = xg[x0 + j];
+      const dr = dRh[k] * hPrev[hPrevOff + k] * r * (1 - r);
+      dXg[dxgOff + b * 3 * H + j] = dHg[dhgOff + b * 3 * H + j] = dr;
+      dh[k] += dRh[k] * r;
+    }
+  }
+}

@@ -160,6 +160,10 @@ export class ReferenceBackend implements Backend {
   lstmCellBackward = cells.lstmCellBackward;
   gruCellForward = cells.gruCellForward;
   gruCellBackward = cells.gruCellBackward;
+  gruResetGateForward = cells.gruResetGateForward;
+  gruResetBeforeForward = cells.gruResetBeforeForward;
+  gruResetBeforeBackward = cells.gruResetBeforeBackward;
+  gruResetGateBackward = cells.gruResetGateBackward;
 
   sgdUpdate = optim.sgdUpdate;
   adamUpdate = optim.adamUpdate;

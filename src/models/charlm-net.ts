@@ -1,0 +1,69 @@
+/**
+ * The character language model's network: Embedding(V→E) → LSTM/GRU/RNN(E→H, layers) → Linear(H→V),
+ * time-major token ids [T, B] in, logits [T, B, V] out. Parameter names match PyTorch's
+ * `embedding.weight`, `rnn.weight_ih_l0`, …, `linear.weight`, so checkpoints load as a state_dict.
+ */
+import type { Backend } from '../backend/backend.ts';
+import { Tensor } from '../tensor/tensor.ts';
+import type { Random } from '../tensor/random.ts';
+import { crossEntropy } from '../ops/softmax.ts';
+import { reshape } from '../ops/basic.ts';
+import { checkRank } from '../ops/check.ts';
+import { Module } from '../nn/module.ts';
+import { Embedding, Linear } from '../nn/layers.ts';
+import { GRU, LSTM, RNN, type RecurrentLayer } from '../nn/rnn.ts';
+import { ShapeError, formatShape } from '../errors.ts';
+
+export type CellKind = 'lstm' | 'gru' | 'rnn';
+
+export interface CharLMNetConfig {
+  cell: CellKind;
+  vocabSize: number;
+  embeddingSize: number;
+  hiddenSize: number;
+  numLayers: number;
+  dropout?: number;
+  backend?: Backend;
+  rng?: Random;
+}
+
+/** Recurrent state carried between calls: h [layers, B, H] and, for an LSTM, c. */
+export interface RecurrentState {
+  h: Tensor;
+  c: Tensor | null;
+}
+
+export class CharLMNet extends Module {
+  readonly embedding: Embedding;
+  readonly rnn: RecurrentLayer;
+  readonly linear: Linear;
+
+  constructor(readonly config: CharLMNetConfig) {
+    super();
+    const { cell, vocabSize, embeddingSize, hiddenSize, numLayers, dropout = 0, backend, rng } = config;
+    this.embedding = this.submodule('embedding', new Embedding(vocabSize, embeddingSize, { backend, rng }));
+    const options = { inputSize: embeddingSize, hiddenSize, numLayers, dropout, backend, rng };
+    const rnn = cell === 'lstm' ? new LSTM(options) : cell === 'gru' ? new GRU(options) : new RNN(options);
+    this.rnn = this.submodule('rnn', rnn);
+    this.linear = this.submodule('linear', new Linear(hiddenSize, vocabSize, { backend, rng }));
+  }
+
+  /** ids: int32 [T, B] → logits [T, B, V] and the final state. */
+  forward(ids: Tensor, state: RecurrentState | null = null): { logits: Tensor; state: RecurrentState } {
+    checkRank(ids, 'ids', [2], '[T, B] (time-major token ids)');
+    const { output, hN, cN } = this.rnn.forward(this.embedding.forward(ids), { h0: state?.h, c0: state?.c });
+    return { logits: this.linear.forward(output), state: { h: hN, c: cN } };
+  }
+
+  /** Mean cross-entropy of next-token predictions; targets int32 [T, B]. */
+  loss(ids: Tensor, targets: Tensor, state: RecurrentState | null = null): Tensor {
+    return this.lossWithState(ids, targets, state).loss;
+  }
+
+  lossWithState(ids: Tensor, targets: Tensor, state: RecurrentState | null = null): { loss: Tensor; state: RecurrentState } {
+    if (targets.size !== ids.size) throw new ShapeError('targets', formatShape(ids.shape), formatShape(targets.shape));
+    const { logits, state: next } = this.forward(ids, state);
+    const V = this.config.vocabSize;
+    return { loss: crossEntropy(reshape(logits, [ids.size, V]), targets), state: next };
+  }
+}

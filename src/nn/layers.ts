@@ -1,0 +1,69 @@
+/** Linear, Embedding and Dropout modules. */
+import type { Backend } from '../backend/backend.ts';
+import { Tensor } from '../tensor/tensor.ts';
+import { Random, globalRandom } from '../tensor/random.ts';
+import { ValueError } from '../errors.ts';
+import { linear } from '../ops/basic.ts';
+import { embedding } from '../ops/embedding.ts';
+import { dropout } from '../ops/dropout.ts';
+import { Module, normalInit, uniformInit } from './module.ts';
+
+export interface InitOptions {
+  backend?: Backend;
+  rng?: Random;
+}
+
+export function checkPositiveInt(value: number, argument: string): void {
+  if (!Number.isInteger(value) || value < 1) throw new ValueError(argument, 'a positive integer', String(value));
+}
+
+/** y = x·Wᵀ + b. weight [out, in], bias [out]; init U(−1/√in, 1/√in) like PyTorch. */
+export class Linear extends Module {
+  readonly weight: Tensor;
+  readonly bias: Tensor | null;
+
+  constructor(readonly inFeatures: number, readonly outFeatures: number, options: InitOptions & { bias?: boolean } = {}) {
+    super();
+    checkPositiveInt(inFeatures, 'inFeatures');
+    checkPositiveInt(outFeatures, 'outFeatures');
+    const rng = options.rng ?? globalRandom;
+    const bound = 1 / Math.sqrt(inFeatures);
+    this.weight = this.parameter('weight', [outFeatures, inFeatures], options.backend);
+    uniformInit(this.weight, bound, rng);
+    this.bias = options.bias === false ? null : this.parameter('bias', [outFeatures], options.backend);
+    if (this.bias) uniformInit(this.bias, bound, rng);
+  }
+
+  forward(x: Tensor): Tensor {
+    return linear(x, this.weight, this.bias);
+  }
+}
+
+/** A lookup table [numEmbeddings, embeddingDim]; init N(0, 1) like PyTorch. */
+export class Embedding extends Module {
+  readonly weight: Tensor;
+
+  constructor(readonly numEmbeddings: number, readonly embeddingDim: number, options: InitOptions = {}) {
+    super();
+    checkPositiveInt(numEmbeddings, 'numEmbeddings');
+    checkPositiveInt(embeddingDim, 'embeddingDim');
+    this.weight = this.parameter('weight', [numEmbeddings, embeddingDim], options.backend);
+    normalInit(this.weight, options.rng ?? globalRandom);
+  }
+
+  /** ids: int32 [...] → [..., embeddingDim]. */
+  forward(ids: Tensor): Tensor {
+    return embedding(ids, this.weight);
+  }
+}
+
+export class Dropout extends Module {
+  constructor(readonly p: number, private readonly rng: Random = globalRandom) {
+    super();
+    if (!(p >= 0 && p < 1)) throw new ValueError('Dropout(p)', 'a probability in [0, 1)', String(p));
+  }
+
+  forward(x: Tensor): Tensor {
+    return dropout(x, this.p, this.training, this.rng);
+  }
+}

@@ -1,0 +1,165 @@
+/**
+ * RNN, LSTM and GRU layers with PyTorch's parameters, names and shapes: numLayers, bidirectional,
+ * batchFirst, bias, dropout between layers, initial states and per-sequence lengths.
+ * Each layer and direction is one fused sequence op (src/ops/recurrent.ts).
+ */
+import { Tensor } from '../tensor/tensor.ts';
+import { globalRandom } from '../tensor/random.ts';
+import { ShapeError, ValueError, formatShape } from '../errors.ts';
+import { reshape } from '../ops/basic.ts';
+import { concat, slice, stack, transpose01 } from '../ops/shape.ts';
+import { dropout } from '../ops/dropout.ts';
+import { GATES, recurrentSequence, type RecurrentMode, type SequenceWeights } from '../ops/recurrent.ts';
+import { checkRank } from '../ops/check.ts';
+import { Module, uniformInit } from './module.ts';
+import { checkPositiveInt, type InitOptions } from './layers.ts';
+
+export interface RNNOptions extends InitOptions {
+  inputSize: number;
+  hiddenSize: number;
+  numLayers?: number;
+  bias?: boolean;
+  /** Input and output are [B, T, F] instead of [T, B, F]. */
+  batchFirst?: boolean;
+  /** Dropout probability on the outputs of every layer but the last (training only). */
+  dropout?: number;
+  bidirectional?: boolean;
+}
+
+export interface RNNInput {
+  /** Initial hidden state [numLayers · directions, B, H]; zeros when omitted. */
+  h0?: Tensor | null;
+  /** Initial cell state (LSTM) [numLayers · directions, B, H]; zeros when omitted. */
+  c0?: Tensor | null;
+  /** Per-sequence lengths in [1, T]: positions past a length give zero outputs and leave the state alone. */
+  lengths?: Int32Array | readonly number[] | null;
+}
+
+export interface RNNOutput {
+  /** [T, B, directions · H] (or [B, T, ·] with batchFirst). */
+  output: Tensor;
+  /** Final hidden state [numLayers · directions, B, H]. */
+  hN: Tensor;
+  /** Final cell state (LSTM only). */
+  cN: Tensor | null;
+}
+
+export class RecurrentLayer extends Module {
+  readonly inputSize: number;
+  readonly hiddenSize: number;
+  readonly numLayers: number;
+  readonly bias: boolean;
+  readonly batchFirst: boolean;
+  readonly dropout: number;
+  readonly bidirectional: boolean;
+  private readonly weights: SequenceWeights[] = []; // layer-major, then direction
+  private readonly rng;
+
+  constructor(readonly mode: RecurrentMode, options: RNNOptions, private readonly resetBefore = false) {
+    super();
+    const { inputSize, hiddenSize, numLayers = 1, bias = true, batchFirst = false, dropout: p = 0, bidirectional = false } = options;
+    checkPositiveInt(inputSize, 'inputSize');
+    checkPositiveInt(hiddenSize, 'hiddenSize');
+    checkPositiveInt(numLayers, 'numLayers');
+    if (!(p >= 0 && p < 1)) throw new ValueError('dropout', 'a probability in [0, 1)', String(p));
+    this.inputSize = inputSize;
+    this.hiddenSize = hiddenSize;
+    this.numLayers = numLayers;
+    this.bias = bias;
+    this.batchFirst = batchFirst;
+    this.dropout = p;
+    this.bidirectional = bidirectional;
+    this.rng = options.rng ?? globalRandom;
+    const gateRows = GATES[mode] * hiddenSize;
+    const bound = 1 / Math.sqrt(hiddenSize);
+    for (let layer = 0; layer < numLayers; layer++) {
+      const layerInput = layer === 0 ? inputSize : hiddenSize * this.directions;
+      for (let dir = 0; dir < this.directions; dir++) {
+        const suffix = `_l${layer}${dir === 1 ? '_reverse' : ''}`;
+        const make = (name: string, shape: number[]): Tensor => {
+          const t = this.parameter(name + suffix, shape, options.backend);
+          uniformInit(t, bound, this.rng);
+          return t;
+        };
+        this.weights.push({
+          weightIh: make('weight_ih', [gateRows, layerInput]),
+          weightHh: make('weight_hh', [gateRows, hiddenSize]),
+          biasIh: bias ? make('bias_ih', [gateRows]) : null,
+          biasHh: bias ? make('bias_hh', [gateRows]) : null,
+        });
+      }
+    }
+  }
+
+  get directions(): number {
+    return this.bidirectional ? 2 : 1;
+  }
+
+  forward(input: Tensor, state: RNNInput = {}): RNNOutput {
+    checkRank(input, 'input', [3], this.batchFirst ? '[B, T, features]' : '[T, B, features]');
+    if (input.shape[2] !== this.inputSize) {
+      throw new ShapeError('input', `[${this.batchFirst ? 'B, T' : 'T, B'}, ${this.inputSize}]`, formatShape(input.shape));
+    }
+    let x = this.batchFirst ? transpose01(input) : input;
+    const B = x.shape[1];
+    const stateShape = [this.numLayers * this.directions, B, this.hiddenSize];
+    const isLSTM = this.mode === 'LSTM';
+    checkState(state.h0, 'h0', stateShape);
+    if (state.c0 && !isLSTM) throw new ShapeError('c0', 'none (only an LSTM has a cell state)', formatShape(state.c0.shape));
+    checkState(state.c0, 'c0', stateShape);
+    const lengths = state.lengths ? Int32Array.from(state.lengths) : null;
+
+    const hFinal: Tensor[] = [];
+    const cFinal: Tensor[] = [];
+    for (let layer = 0; layer < this.numLayers; layer++) {
+      const outputs: Tensor[] = [];
+      for (let dir = 0; dir < this.directions; dir++) {
+        const k = layer * this.directions + dir;
+        const initial = (s: Tensor | null | undefined): Tensor | null =>
+          s ? reshape(slice(s, 0, k, k + 1), [B, this.hiddenSize]) : null;
+        const r = recurrentSequence(this.mode, x, this.weights[k], initial(state.h0), initial(state.c0), {
+          lengths, reverse: dir === 1, resetBefore: this.resetBefore,
+        });
+        outputs.push(r.output);
+        hFinal.push(r.h);
+        if (r.c) cFinal.push(r.c);
+      }
+      x = outputs.length === 1 ? outputs[0] : concat(outputs, 2);
+      if (layer < this.numLayers - 1) x = dropout(x, this.dropout, this.training, this.rng);
+    }
+    return {
+      output: this.batchFirst ? transpose01(x) : x,
+      hN: stack(hFinal, 0),
+      cN: isLSTM ? stack(cFinal, 0) : null,
+    };
+  }
+}
+
+function checkState(s: Tensor | null | undefined, argument: string, expected: number[]): void {
+  if (s && (s.rank !== 3 || s.shape.some((d, i) => d !== expected[i]))) {
+    throw new ShapeError(argument, formatShape(expected), formatShape(s.shape));
+  }
+}
+
+/** Elman RNN: h_t = act(W_ih x_t + b_ih + W_hh h_{t−1} + b_hh), act = tanh (default) or relu. */
+export class RNN extends RecurrentLayer {
+  constructor(options: RNNOptions & { nonlinearity?: 'tanh' | 'relu' }) {
+    const act = options.nonlinearity ?? 'tanh';
+    if (act !== 'tanh' && act !== 'relu') throw new ValueError('nonlinearity', '"tanh" or "relu"', JSON.stringify(act));
+    super(act === 'tanh' ? 'RNN_TANH' : 'RNN_RELU', options);
+  }
+}
+
+/** LSTM with gates i, f, g, o (see lstmCellForward in src/backend/backend.ts). */
+export class LSTM extends RecurrentLayer {
+  constructor(options: RNNOptions) {
+    super('LSTM', options);
+  }
+}
+
+/** GRU with gates r, z, n; reset-after like PyTorch unless resetBefore (Cho et al.). */
+export class GRU extends RecurrentLayer {
+  constructor(options: RNNOptions & { resetBefore?: boolean }) {
+    super('GRU', options, options.resetBefore ?? false);
+  }
+}

@@ -1,0 +1,181 @@
+// Packed, register-blocked single-precision GEMM over SIMD128 (Goto/BLIS loop order):
+//
+//   C[m×n] = alpha · op(A)[m×k] · op(B)[k×n] + beta · C
+//
+//   C *= beta once; then for each NC-wide column panel, for each KC-deep slice of k:
+//     pack op(B)[KC×NC] into NR-wide strips (k-major), for each MC-tall row block:
+//       pack op(A)[MC×KC] into MR-tall strips (k-major),
+//       every MR×NR tile:  C_tile += alpha · Σ_p Astrip[p] ⊗ Bstrip[p]   (8 v128 accumulators).
+//
+// Each element of C is accumulated in the same order whatever the tile or thread it falls in,
+// so results do not depend on how C is split between threads.
+// Pointers are byte addresses in the shared linear memory; leading dimensions count elements.
+
+const MR = 4; // rows of a micro-tile (one broadcast of A per row)
+const NR = 8; // columns of a micro-tile (two v128 of B)
+const KC = 256; // depth of a packed slice: an NR-strip of B (8 KiB) stays in L1
+const MC = 128; // rows of a packed A block (128 KiB, in L2)
+const NC = 2048; // columns of a packed B panel (2 MiB, in L3)
+
+const PACK_A_BYTES: usize = MC * KC * 4;
+const PACK_B_BYTES: usize = KC * NC * 4;
+const TILE_BYTES: usize = MR * NR * 4;
+
+// Scratch of the calling thread (each thread instantiates the module and gets its own globals).
+let packA: usize = 0;
+let packB: usize = 0;
+let tile: usize = 0;
+
+/** Bytes of scratch each thread needs; pass a 16-byte aligned block of that size to gemmInit. */
+export function gemmScratchBytes(): usize {
+  return PACK_A_BYTES + PACK_B_BYTES + TILE_BYTES;
+}
+
+export function gemmInit(scratch: usize): void {
+  packA = scratch;
+  packB = scratch + PACK_A_BYTES;
+  tile = packB + PACK_B_BYTES;
+}
+
+/**
+ * Slab `part` of `parts` of the product: C is cut into micro-tile-aligned slabs of column
+ * strips (when C is at least as wide as tall) or of row strips, one per thread.
+ */
+export function gemm(
+  transA: bool, transB: bool, m: i32, n: i32, k: i32, alpha: f32,
+  a: usize, lda: i32, b: usize, ldb: i32, beta: f32, c: usize, ldc: i32, part: i32, parts: i32,
+): void {
+  if (n >= m) {
+    const j0 = slabStart(n, NR, part, parts);
+    const j1 = slabStart(n, NR, part + 1, parts);
+    if (j1 <= j0) return;
+    const bShift = transB ? <usize>j0 * ldb : <usize>j0;
+    gemmBlock(transA, transB, m, j1 - j0, k, alpha, a, lda, b + 4 * bShift, ldb, beta, c + <usize>j0 * 4, ldc);
+  } else {
+    const i0 = slabStart(m, MR, part, parts);
+    const i1 = slabStart(m, MR, part + 1, parts);
+    if (i1 <= i0) return;
+    const aShift = transA ? <usize>i0 : <usize>i0 * lda;
+    gemmBlock(transA, transB, i1 - i0, n, k, alpha, a + 4 * aShift, lda, b, ldb, beta, c + <usize>i0 * 4 * ldc, ldc);
+  }
+}
+
+// First index of slab `part` when `len` is cut into `parts` runs of whole `unit`s.
+@inline function slabStart(len: i32, unit: i32, part: i32, parts: i32): i32 {
+  const units = (len + unit - 1) / unit;
+  return min(len, <i32>((<i64>units * part) / parts) * unit);
+}
+
+function gemmBlock(
+  transA: bool, transB: bool, m: i32, n: i32, k: i32, alpha: f32,
+  a: usize, lda: i32, b: usize, ldb: i32, beta: f32, c: usize, ldc: i32,
+): void {
+  scaleMatrix(c, m, n, ldc, beta);
+  if (k == 0 || alpha == 0) return;
+  // Element strides of op(A)[i][p] and op(B)[p][j] in their stored matrices.
+  const aRow = transA ? 1 : lda, aDepth = transA ? lda : 1;
+  const bDepth = transB ? 1 : ldb, bCol = transB ? ldb : 1;
+  for (let jc = 0; jc < n; jc += NC) {
+    const nc = min(NC, n - jc);
+    for (let pc = 0; pc < k; pc += KC) {
+      const kc = min(KC, k - pc);
+      packStrips(packB, b + 4 * (<usize>pc * bDepth + <usize>jc * bCol), kc, nc, NR, bDepth, bCol);
+      for (let ic = 0; ic < m; ic += MC) {
+        const mc = min(MC, m - ic);
+        packStrips(packA, a + 4 * (<usize>ic * aRow + <usize>pc * aDepth), kc, mc, MR, aDepth, aRow);
+        for (let jr = 0; jr < nc; jr += NR) {
+          const bStrip = packB + <usize>jr * kc * 4;
+          const cols = min(NR, nc - jr);
+          for (let ir = 0; ir < mc; ir += MR) {
+            const cTile = c + 4 * (<usize>(ic + ir) * ldc + jc + jr);
+            microTile(kc, packA + <usize>ir * kc * 4, bStrip, alpha, cTile, ldc, min(MR, mc - ir), cols);
+          }
+        }
+      }
+    }
+  }
+}
+
+// C[i][j] = beta · C[i][j]; beta = 0 writes zeros (NaN is not propagated).
+function scaleMatrix(c: usize, m: i32, n: i32, ldc: i32, beta: f32): void {
+  if (beta == 1) return;
+  for (let i = 0; i < m; i++) {
+    const row = c + <usize>i * 4 * ldc;
+    if (beta == 0) memory.fill(row, 0, <usize>n * 4);
+    else for (let j = 0; j < n; j++) store<f32>(row + 4 * j, beta * load<f32>(row + 4 * j));
+  }
+}
+
+/**
+ * Packs a depth×width block of a matrix (element (p, w) at src + 4·(p·depthStride + w·widthStride))
+ * into strips of `strip` columns: strip s holds (p, s·strip + q) at dst + 4·(s·depth·strip + p·strip + q),
+ * zero-padded past `width`.
+ */
+function packStrips(dst: usize, src: usize, depth: i32, width: i32, strip: i32, depthStride: i32, widthStride: i32): void {
+  for (let w0 = 0; w0 < width; w0 += strip) {
+    const cols = min(strip, width - w0);
+    const from = src + <usize>w0 * 4 * widthStride;
+    if (cols == strip && widthStride == 1) {
+      for (let p = 0; p < depth; p++) {
+        const s = from + <usize>p * 4 * depthStride;
+        for (let q = 0; q < strip; q += 4) v128.store(dst + 4 * (p * strip + q), v128.load(s + 4 * q));
+      }
+    } else {
+      for (let q = 0; q < strip; q++) {
+        const s = from + <usize>q * 4 * widthStride;
+        for (let p = 0; p < depth; p++) {
+          store<f32>(dst + 4 * (p * strip + q), q < cols ? load<f32>(s + <usize>p * 4 * depthStride) : 0);
+        }
+      }
+    }
+    dst += <usize>depth * 4 * strip;
+  }
+}
+
+// C_tile[r][0..8] += alpha · Σ_p a[p][r] · b[p][0..8] for the rows × cols valid part of the tile.
+@inline function microTile(kc: i32, ap: usize, bp: usize, alpha: f32, c: usize, ldc: i32, rows: i32, cols: i32): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  for (let p = 0; p < kc; p++) {
+    const b0 = v128.load(bp), b1 = v128.load(bp, 16);
+    let av = v128.load32_splat(ap);
+    c00 = f32x4.add(c00, f32x4.mul(av, b0));
+    c01 = f32x4.add(c01, f32x4.mul(av, b1));
+    av = v128.load32_splat(ap, 4);
+    c10 = f32x4.add(c10, f32x4.mul(av, b0));
+    c11 = f32x4.add(c11, f32x4.mul(av, b1));
+    av = v128.load32_splat(ap, 8);
+    c20 = f32x4.add(c20, f32x4.mul(av, b0));
+    c21 = f32x4.add(c21, f32x4.mul(av, b1));
+    av = v128.load32_splat(ap, 12);
+    c30 = f32x4.add(c30, f32x4.mul(av, b0));
+    c31 = f32x4.add(c31, f32x4.mul(av, b1));
+    ap += MR * 4;
+    bp += NR * 4;
+  }
+  const al = f32x4.splat(alpha);
+  if (rows == MR && cols == NR) {
+    const ld = <usize>ldc * 4;
+    addScaledRow(c, al, c00, c01);
+    addScaledRow(c + ld, al, c10, c11);
+    addScaledRow(c + 2 * ld, al, c20, c21);
+    addScaledRow(c + 3 * ld, al, c30, c31);
+    return;
+  }
+  v128.store(tile, c00); v128.store(tile, c01, 16);
+  v128.store(tile, c10, 32); v128.store(tile, c11, 48);
+  v128.store(tile, c20, 64); v128.store(tile, c21, 80);
+  v128.store(tile, c30, 96); v128.store(tile, c31, 112);
+  for (let r = 0; r < rows; r++) {
+    const row = c + <usize>r * 4 * ldc;
+    for (let j = 0; j < cols; j++) {
+      store<f32>(row + 4 * j, load<f32>(row + 4 * j) + alpha * load<f32>(tile + 4 * (r * NR + j)));
+    }
+  }
+}
+
+// row[0..8] += alpha · (lo, hi)
+@inline function addScaledRow(row: usize, alpha: v128, lo: v128, hi: v128): void {
+  v128.store(row, f32x4.add(v128.load(row), f32x4.mul(alpha, lo)));
+  v128.store(row, f32x4.add(v128.load(row, 16), f32x4.mul(alpha, hi)), 16);
+}

@@ -1,0 +1,16 @@
+// Entry point of the rnnkit wasm module: every exported kernel. Built by `npm run build:wasm`.
+export { gemm, gemmInit, gemmScratchBytes } from './gemm';
+export {
+  fill, copy, unary, unaryBackward, binary, axpy, scale, sumRows, sum, logSoftmax, softmax,
+  crossEntropyForward, crossEntropyBackward, gather, scatterAdd,
+} from './elementwise';
+export {
+  rnnCellForward, rnnCellBackward, lstmCellForward, lstmCellBackward,
+  gruGates, gruBlend, gruUpdateBackward, gruResetAfterBackward, gruResetGateBackward,
+} from './cells';
+export { sgdUpdate, adamUpdate, adaptiveUpdate } from './optim';
+
+/** First byte after the module's static data: the JS allocator starts above it. */
+export function heapBase(): usize {
+  return __heap_base;
+}

@@ -1,0 +1,288 @@
+/**
+ * The wasm backend: every kernel of the Backend contract runs in the AssemblyScript/SIMD128 module
+ * built from ./assembly, over storage that lives in the module's shared memory (arrays are views
+ * into it, so no kernel call copies). Big matrix products are split across the GemmTeam.
+ * Platform-neutral: the platform object loads the module and starts workers.
+ */
+import type { Backend, BinaryOp, DType, F32, I32, RecurrentActivation, Storage, UnaryOp } from '../backend.ts';
+import { WasmHeap } from './heap.ts';
+import { GemmTeam, Slot, type WasmPlatform, type WorkerHandle } from './threads.ts';
+
+/** Exports of the kernel module (src/backend/wasm/assembly/index.ts); pointers are byte offsets. */
+interface Kernels {
+  heapBase(): number;
+  gemmScratchBytes(): number;
+  gemmInit(scratch: number): void;
+  gemm(transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number,
+    a: number, lda: number, b: number, ldb: number, beta: number, c: number, ldc: number, part: number, parts: number): void;
+  fill(x: number, value: number, n: number): void;
+  copy(x: number, y: number, n: number): void;
+  unary(op: number, x: number, y: number, n: number): void;
+  unaryBackward(op: number, x: number, y: number, dy: number, dx: number, n: number): void;
+  binary(op: number, a: number, b: number, out: number, n: number, bLen: number): void;
+  axpy(alpha: number, x: number, y: number, n: number): void;
+  scale(x: number, alpha: number, n: number): void;
+  sumRows(x: number, rows: number, cols: number, out: number, accumulate: boolean): void;
+  sum(x: number, n: number, squares: boolean): number;
+  logSoftmax(x: number, out: number, rows: number, cols: number): void;
+  softmax(x: number, out: number, rows: number, cols: number): void;
+  crossEntropyForward(logits: number, targets: number, rows: number, cols: number, weights: number, ignoreIndex: number, probs: number, loss: number): void;
+  crossEntropyBackward(probs: number, targets: number, rows: number, cols: number, weights: number, ignoreIndex: number, scale: number, dLogits: number): void;
+  gather(table: number, dim: number, ids: number, n: number, out: number): void;
+  scatterAdd(dOut: number, dim: number, ids: number, n: number, dTable: number): void;
+  rnnCellForward(act: number, B: number, H: number, pre: number, hPrev: number, h: number, out: number, lengths: number, t: number): void;
+  rnnCellBackward(act: number, B: number, H: number, h: number, dOut: number, dh: number, dPre: number, lengths: number, t: number): void;
+  lstmCellForward(B: number, H: number, gates: number, cPrev: number, hPrev: number, c: number, h: number, out: number, lengths: number, t: number): void;
+  lstmCellBackward(B: number, H: number, gates: number, cPrev: number, c: number, dOut: number, dh: number, dc: number, dGates: number, lengths: number, t: number): void;
+  gruGates(B: number, H: number, xg: number, hg: number, hPrev: number, rh: number, lengths: number, t: number): void;
+  gruBlend(B: number, H: number, xg: number, hg: number, hPrev: number, h: number, out: number, lengths: number, t: number, resetAfter: boolean): void;
+  gruUpdateBackward(B: number, H: number, xg: number, hPrev: number, dOut: number, dh: number, dXg: number, dHg: number, lengths: number, t: number): void;
+  gruResetAfterBackward(B: number, H: number, xg: number, hg: number, dXg: number, dHg: number, lengths: number, t: number): void;
+  gruResetGateBackward(B: number, H: number, xg: number, hPrev: number, dRh: number, dh: number, dXg: number, dHg: number): void;
+  sgdUpdate(p: number, g: number, buf: number, n: number, lr: number, momentum: number, dampening: number, weightDecay: number, nesterov: boolean, firstStep: boolean): void;
+  adamUpdate(p: number, g: number, m: number, v: number, n: number, lr: number, beta1: number, beta2: number, eps: number, weightDecay: number,
+    decoupled: boolean, stepSize: number, bc2Sqrt: number): void;
+  adaptiveUpdate(p: number, g: number, acc: number, n: number, lr: number, decay: number, gain: number, eps: number, weightDecay: number): void;
+}
+
+const UNARY_CODE: Record<UnaryOp, number> = { tanh: 0, sigmoid: 1, relu: 2, exp: 3, log: 4, neg: 5 };
+const BINARY_CODE: Record<BinaryOp, number> = { add: 0, sub: 1, mul: 2, div: 3 };
+const ACTIVATION_CODE: Record<RecurrentActivation, number> = { tanh: 0, relu: 1 };
+
+/** Pages of the module's memory (must match `--initialMemory` / `--maximumMemory` of build:wasm). */
+const INITIAL_PAGES = 64;
+const MAXIMUM_PAGES = 32768;
+/** Products below this many multiply-adds run on the calling thread only. */
+const PARALLEL_MIN_MACS = 1 << 19;
+
+/** Byte address of element `off` of a backend array; 0 stands for an absent (null) array. */
+const at = (x: Storage | null, off = 0): number => (x ? x.byteOffset + 4 * off : 0);
+
+export interface WasmBackendOptions {
+  /** Threads for big matrix products (the calling thread included); default: the platform's core count. */
+  threads?: number;
+}
+
+export async function instantiateWasmBackend(platform: WasmPlatform, options: WasmBackendOptions = {}): Promise<WasmBackend> {
+  const threads = options.threads ?? platform.defaultThreads();
+  if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`createWasmBackend: threads must be an integer ≥ 1, got ${threads}`);
+  const module = await platform.loadModule();
+  const memory = new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: MAXIMUM_PAGES, shared: true });
+  const instance = await WebAssembly.instantiate(module, { env: { memory } });
+  const kernels = instance.exports as unknown as Kernels;
+  const heap = new WasmHeap(memory, kernels.heapBase(), MAXIMUM_PAGES * 65536);
+  const scratchBytes = kernels.gemmScratchBytes();
+  kernels.gemmInit(heap.allocBytes(scratchBytes));
+  const control = heap.allocBytes(4 * Slot.Count);
+  const workers: WorkerHandle[] = await Promise.all(
+    Array.from({ length: threads - 1 }, (_, i) =>
+      platform.startWorker({ module, memory, control, scratch: heap.allocBytes(scratchBytes), part: i + 1 })),
+  );
+  return new WasmBackend(kernels, heap, new GemmTeam(memory, control, workers, kernels.gemm));
+}
+
+export class WasmBackend implements Backend {
+  readonly name = 'wasm';
+
+  constructor(private readonly k: Kernels, private readonly heap: WasmHeap, private readonly team: GemmTeam) {}
+
+  get threads(): number {
+    return this.team.threads;
+  }
+
+  /** Stops the worker threads; the backend must not be used afterwards. */
+  close(): void {
+    this.team.close();
+  }
+
+  alloc(n: number, dtype: 'float32'): F32;
+  alloc(n: number, dtype: 'int32'): I32;
+  alloc(n: number, dtype: DType): Storage;
+  alloc(n: number, dtype: DType): Storage {
+    return this.heap.alloc(n, dtype);
+  }
+
+  free(a: Storage): void {
+    this.heap.free(a);
+  }
+
+  gemm(
+    transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number,
+    a: F32, aOff: number, lda: number, b: F32, bOff: number, ldb: number,
+    beta: number, c: F32, cOff: number, ldc: number,
+  ): void {
+    if (m <= 0 || n <= 0) return;
+    const pa = at(a, aOff), pb = at(b, bOff), pc = at(c, cOff);
+    if (this.team.threads > 1 && m * n * k >= PARALLEL_MIN_MACS) this.team.gemm(transA, transB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc);
+    else this.k.gemm(transA, transB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc, 0, 1);
+  }
+
+  fill(x: F32, value: number, n: number, xOff: number): void {
+    this.k.fill(at(x, xOff), value, n);
+  }
+
+  copy(x: Storage, xOff: number, y: Storage, yOff: number, n: number): void {
+    this.k.copy(at(x, xOff), at(y, yOff), n);
+  }
+
+  unary(op: UnaryOp, x: F32, y: F32, n: number): void {
+    this.k.unary(UNARY_CODE[op], at(x), at(y), n);
+  }
+
+  unaryBackward(op: UnaryOp, x: F32, y: F32, dy: F32, dx: F32, n: number): void {
+    this.k.unaryBackward(UNARY_CODE[op], at(x), at(y), at(dy), at(dx), n);
+  }
+
+  binary(op: BinaryOp, a: F32, b: F32, out: F32, n: number, bLen: number): void {
+    this.k.binary(BINARY_CODE[op], at(a), at(b), at(out), n, bLen);
+  }
+
+  axpy(alpha: number, x: F32, xOff: number, y: F32, yOff: number, n: number): void {
+    this.k.axpy(alpha, at(x, xOff), at(y, yOff), n);
+  }
+
+  scale(x: F32, alpha: number, n: number): void {
+    this.k.scale(at(x), alpha, n);
+  }
+
+  sumRows(x: F32, rows: number, cols: number, out: F32, accumulate: boolean): void {
+    this.k.sumRows(at(x), rows, cols, at(out), accumulate);
+  }
+
+  sumSquares(x: F32, n: number): number {
+    return this.k.sum(at(x), n, true);
+  }
+
+  sum(x: F32, n: number): number {
+    return this.k.sum(at(x), n, false);
+  }
+
+  logSoftmax(x: F32, out: F32, rows: number, cols: number): void {
+    this.k.logSoftmax(at(x), at(out), rows, cols);
+  }
+
+  softmax(x: F32, out: F32, rows: number, cols: number): void {
+    this.k.softmax(at(x), at(out), rows, cols);
+  }
+
+  crossEntropyForward(
+    logits: F32, targets: I32, rows: number, cols: number, classWeights: F32 | null,
+    ignoreIndex: number, probs: F32, lossPerRow: F32,
+  ): void {
+    this.k.crossEntropyForward(at(logits), at(targets), rows, cols, at(classWeights), ignoreIndex, at(probs), at(lossPerRow));
+  }
+
+  crossEntropyBackward(
+    probs: F32, targets: I32, rows: number, cols: number, classWeights: F32 | null,
+    ignoreIndex: number, scale: number, dLogits: F32,
+  ): void {
+    this.k.crossEntropyBackward(at(probs), at(targets), rows, cols, at(classWeights), ignoreIndex, scale, at(dLogits));
+  }
+
+  gather(table: F32, dim: number, ids: I32, n: number, out: F32): void {
+    this.k.gather(at(table), dim, at(ids), n, at(out));
+  }
+
+  scatterAdd(dOut: F32, dim: number, ids: I32, n: number, dTable: F32): void {
+    this.k.scatterAdd(at(dOut), dim, at(ids), n, at(dTable));
+  }
+
+  rnnCellForward(
+    act: RecurrentActivation, B: number, H: number, pre: F32, preOff: number, hPrev: F32, hPrevOff: number,
+    h: F32, hOff: number, out: F32 | null, outOff: number, lengths: I32 | null, t: number,
+  ): void {
+    this.k.rnnCellForward(ACTIVATION_CODE[act], B, H, at(pre, preOff), at(hPrev, hPrevOff), at(h, hOff), at(out, outOff), at(lengths), t);
+  }
+
+  rnnCellBackward(
+    act: RecurrentActivation, B: number, H: number, h: F32, hOff: number, dOut: F32 | null, dOutOff: number,
+    dh: F32, dPre: F32, dPreOff: number, lengths: I32 | null, t: number,
+  ): void {
+    this.k.rnnCellBackward(ACTIVATION_CODE[act], B, H, at(h, hOff), at(dOut, dOutOff), at(dh), at(dPre, dPreOff), at(lengths), t);
+  }
+
+  lstmCellForward(
+    B: number, H: number, gates: F32, gOff: number, cPrev: F32, cPrevOff: number, hPrev: F32, hPrevOff: number,
+    c: F32, cOff: number, h: F32, hOff: number, out: F32 | null, outOff: number, lengths: I32 | null, t: number,
+  ): void {
+    this.k.lstmCellForward(B, H, at(gates, gOff), at(cPrev, cPrevOff), at(hPrev, hPrevOff), at(c, cOff), at(h, hOff), at(out, outOff), at(lengths), t);
+  }
+
+  lstmCellBackward(
+    B: number, H: number, gates: F32, gOff: number, cPrev: F32, cPrevOff: number, c: F32, cOff: number,
+    dOut: F32 | null, dOutOff: number, dh: F32, dc: F32, dGates: F32, dgOff: number, lengths: I32 | null, t: number,
+  ): void {
+    this.k.lstmCellBackward(B, H, at(gates, gOff), at(cPrev, cPrevOff), at(c, cOff), at(dOut, dOutOff), at(dh), at(dc), at(dGates, dgOff), at(lengths), t);
+  }
+
+  gruCellForward(
+    B: number, H: number, xg: F32, xgOff: number, hg: F32, hgOff: number, hPrev: F32, hPrevOff: number,
+    h: F32, hOff: number, out: F32 | null, outOff: number, lengths: I32 | null, t: number,
+  ): void {
+    const pxg = at(xg, xgOff), phg = at(hg, hgOff), ph = at(hPrev, hPrevOff);
+    this.k.gruGates(B, H, pxg, phg, ph, 0, at(lengths), t);
+    this.k.gruBlend(B, H, pxg, phg, ph, at(h, hOff), at(out, outOff), at(lengths), t, true);
+  }
+
+  gruCellBackward(
+    B: number, H: number, xg: F32, xgOff: number, hg: F32, hgOff: number, hPrev: F32, hPrevOff: number,
+    dOut: F32 | null, dOutOff: number, dh: F32, dXg: F32, dxgOff: number, dHg: F32, dhgOff: number,
+    lengths: I32 | null, t: number,
+  ): void {
+    const pxg = at(xg, xgOff), pdx = at(dXg, dxgOff), pdh = at(dHg, dhgOff);
+    this.k.gruUpdateBackward(B, H, pxg, at(hPrev, hPrevOff), at(dOut, dOutOff), at(dh), pdx, pdh, at(lengths), t);
+    this.k.gruResetAfterBackward(B, H, pxg, at(hg, hgOff), pdx, pdh, at(lengths), t);
+  }
+
+  gruResetGateForward(
+    B: number, H: number, xg: F32, xgOff: number, hg: F32, hgOff: number, hPrev: F32, hPrevOff: number, rh: F32, rhOff: number,
+  ): void {
+    this.k.gruGates(B, H, at(xg, xgOff), at(hg, hgOff), at(hPrev, hPrevOff), at(rh, rhOff), 0, 0);
+  }
+
+  gruResetBeforeForward(
+    B: number, H: number, xg: F32, xgOff: number, hg: F32, hgOff: number, hPrev: F32, hPrevOff: number,
+    h: F32, hOff: number, out: F32 | null, outOff: number, lengths: I32 | null, t: number,
+  ): void {
+    this.k.gruBlend(B, H, at(xg, xgOff), at(hg, hgOff), at(hPrev, hPrevOff), at(h, hOff), at(out, outOff), at(lengths), t, false);
+  }
+
+  gruResetBeforeBackward(
+    B: number, H: number, xg: F32, xgOff: number, hPrev: F32, hPrevOff: number, dOut: F32 | null, dOutOff: number,
+    dh: F32, dXg: F32, dxgOff: number, dHg: F32, dhgOff: number, lengths: I32 | null, t: number,
+  ): void {
+    this.k.gruUpdateBackward(B, H, at(xg, xgOff), at(hPrev, hPrevOff), at(dOut, dOutOff), at(dh), at(dXg, dxgOff), at(dHg, dhgOff), at(lengths), t);
+  }
+
+  gruResetGateBackward(
+    B: number, H: number, xg: F32, xgOff: number, hPrev: F32, hPrevOff: number, dRh: F32,
+    dh: F32, dXg: F32, dxgOff: number, dHg: F32, dhgOff: number,
+  ): void {
+    this.k.gruResetGateBackward(B, H, at(xg, xgOff), at(hPrev, hPrevOff), at(dRh), at(dh), at(dXg, dxgOff), at(dHg, dhgOff));
+  }
+
+  sgdUpdate(
+    p: F32, g: F32, buf: F32 | null, n: number,
+    lr: number, momentum: number, dampening: number, weightDecay: number, nesterov: boolean, firstStep: boolean,
+  ): void {
+    this.k.sgdUpdate(at(p), at(g), at(buf), n, lr, momentum, dampening, weightDecay, nesterov, firstStep);
+  }
+
+  // stepSize = lr / (1 − β1ᵗ),  bc2Sqrt = √(1 − β2ᵗ), in float64
+  adamUpdate(
+    p: F32, g: F32, m: F32, v: F32, n: number,
+    lr: number, beta1: number, beta2: number, eps: number, weightDecay: number, decoupled: boolean, step: number,
+  ): void {
+    const stepSize = lr / (1 - Math.pow(beta1, step));
+    const bc2Sqrt = Math.sqrt(1 - Math.pow(beta2, step));
+    this.k.adamUpdate(at(p), at(g), at(m), at(v), n, lr, beta1, beta2, eps, weightDecay, decoupled, stepSize, bc2Sqrt);
+  }
+
+  rmspropUpdate(p: F32, g: F32, sq: F32, n: number, lr: number, alpha: number, eps: number, weightDecay: number): void {
+    this.k.adaptiveUpdate(at(p), at(g), at(sq), n, lr, alpha, 1 - alpha, eps, weightDecay);
+  }
+
+  adagradUpdate(p: F32, g: F32, sum: F32, n: number, lr: number, eps: number, weightDecay: number): void {
+    this.k.adaptiveUpdate(at(p), at(g), at(sum), n, lr, 1, 1, eps, weightDecay);
+  }
+}

@@ -1,0 +1,215 @@
+// Every kernel of the wasm backend against the reference backend on random inputs of awkward sizes,
+// with 1 and 2 threads; GEMM in all transposes with alpha/beta, offsets and leading dimensions;
+// bit-identical results for repeated runs and across thread counts.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Backend, Storage } from '../src/backend/backend.ts';
+import { ReferenceBackend } from '../src/backend/reference/index.ts';
+import { createWasmBackend, type WasmBackend } from '../src/backend/wasm/index.ts';
+
+const SIZES = [1, 3, 17, 255, 1000];
+
+/** Deterministic uniform numbers (mulberry32). */
+function rng(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** A float32 argument filled uniformly from [lo, hi), or an int32 argument with given values. */
+type ArrayArg = { f32: number; lo?: number; hi?: number } | { i32: number[] };
+type Arg = number | boolean | string | null | ArrayArg;
+const f32 = (n: number, lo = -2, hi = 2): ArrayArg => ({ f32: n, lo, hi });
+const i32 = (values: number[]): ArrayArg => ({ i32: values });
+const isArray = (a: Arg): a is ArrayArg => typeof a === 'object' && a !== null;
+
+function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let diff = 0, norm = 0;
+  for (let i = 0; i < b.length; i++) {
+    diff += (a[i] - b[i]) ** 2;
+    norm += b[i] ** 2;
+  }
+  return norm === 0 ? Math.sqrt(diff) : Math.sqrt(diff / norm);
+}
+
+/** Materialises the arguments in a backend (arrays from the same seed in every backend). */
+function materialise(backend: Backend, args: Arg[], seed: number): unknown[] {
+  const next = rng(seed);
+  return args.map((a) => {
+    if (!isArray(a)) return a;
+    if ('i32' in a) {
+      const x = backend.alloc(a.i32.length, 'int32');
+      x.set(a.i32);
+      return x;
+    }
+    const x = backend.alloc(a.f32, 'float32');
+    for (let i = 0; i < a.f32; i++) x[i] = a.lo! + (a.hi! - a.lo!) * next();
+    return x;
+  });
+}
+
+/** Runs a kernel on the wasm backend and the reference; every array and the result must agree. */
+function agree(wasm: Backend, name: keyof Backend, args: Arg[], tolerance = 1e-5, seed = 1): void {
+  const reference = new ReferenceBackend();
+  const w = materialise(wasm, args, seed), r = materialise(reference, args, seed);
+  const call = (b: Backend, xs: unknown[]) => (b[name] as (...a: unknown[]) => unknown).apply(b, xs);
+  const wOut = call(wasm, w), rOut = call(reference, r);
+  if (typeof rOut === 'number') assert.ok(Math.abs((wOut as number) - rOut) <= tolerance * Math.max(1, Math.abs(rOut)), `${name}: ${wOut} vs ${rOut}`);
+  args.forEach((a, i) => {
+    if (!isArray(a)) return;
+    const err = relativeError(w[i] as Storage, r[i] as Storage);
+    assert.ok(err <= tolerance, `${name} argument ${i}: relative error ${err}`);
+    wasm.free(w[i] as Storage);
+  });
+}
+
+type GemmCase = [transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number, beta: number];
+
+/** GEMM with padded leading dimensions and offsets into larger arrays. */
+function gemmArgs([transA, transB, m, n, k, alpha, beta]: GemmCase): Arg[] {
+  const [aRows, aCols] = transA ? [k, m] : [m, k];
+  const [bRows, bCols] = transB ? [n, k] : [k, n];
+  const lda = aCols + 3, ldb = bCols + 1, ldc = n + 2;
+  return [transA, transB, m, n, k, alpha, f32(5 + aRows * lda), 5, lda, f32(2 + bRows * ldb), 2, ldb, beta, f32(7 + m * ldc), 7, ldc];
+}
+
+/** The C of a GEMM case run on a backend, as a plain array. */
+function gemmResult(backend: Backend, args: Arg[]): number[] {
+  const xs = materialise(backend, args, 9);
+  (backend.gemm as (...a: unknown[]) => void).apply(backend, xs);
+  return Array.from(xs[13] as Float32Array);
+}
+
+const GEMM_SHAPES: [number, number, number][] = [
+  [1, 1, 1], [3, 17, 5], [17, 3, 255], [255, 17, 33], [33, 1000, 7], [130, 261, 300], [5, 2100, 3],
+];
+const TRANSPOSES: [boolean, boolean][] = [[false, false], [false, true], [true, false], [true, true]];
+const SCALARS: [number, number][] = [[1, 0], [0.5, 1], [-1.5, 0.25], [0, 2]];
+
+for (const threads of [1, 2]) {
+  describe(`wasm backend, ${threads} thread(s)`, () => {
+    let wasm: WasmBackend;
+    before(async () => {
+      wasm = await createWasmBackend({ threads });
+    });
+    after(() => wasm.close());
+
+    test('reports its thread count', () => assert.equal(wasm.threads, threads));
+
+    test('gemm: all transposes, alpha/beta, offsets, leading dimensions', () => {
+      let s = 0;
+      for (const [m, n, k] of GEMM_SHAPES) {
+        for (const [ta, tb] of TRANSPOSES) {
+          const [alpha, beta] = SCALARS[s++ % SCALARS.length];
+          agree(wasm, 'gemm', gemmArgs([ta, tb, m, n, k, alpha, beta]), 1e-5, s);
+        }
+      }
+    });
+
+    test('gemm: big products split across threads are bit-identical run to run and to 1 thread', async () => {
+      const args = gemmArgs([false, true, 300, 520, 140, 1, 0.5]);
+      const first = gemmResult(wasm, args), again = gemmResult(wasm, args);
+      assert.deepEqual(again, first);
+      const single = await createWasmBackend({ threads: 1 });
+      assert.deepEqual(gemmResult(single, args), first);
+      single.close();
+      assert.ok(relativeError(first, gemmResult(new ReferenceBackend(), args)) <= 1e-5);
+    });
+
+    test('elementwise and reductions', () => {
+      for (const n of SIZES) {
+        agree(wasm, 'fill', [f32(n + 3), 1.25, n, 2]);
+        agree(wasm, 'copy', [f32(n + 1), 1, f32(n + 2), 2, n]);
+        for (const op of ['tanh', 'sigmoid', 'relu', 'exp', 'neg'] as const) {
+          agree(wasm, 'unary', [op, f32(n, -9, 9), f32(n), n]);
+          agree(wasm, 'unaryBackward', [op, f32(n), f32(n, 0, 1), f32(n), f32(n), n]);
+        }
+        agree(wasm, 'unary', ['log', f32(n, 0.01, 5), f32(n), n]);
+        agree(wasm, 'unaryBackward', ['log', f32(n, 0.5, 5), f32(n), f32(n), f32(n), n]);
+        for (const op of ['add', 'sub', 'mul', 'div'] as const) {
+          agree(wasm, 'binary', [op, f32(n), f32(n, 0.5, 2), f32(n), n, n]);
+          agree(wasm, 'binary', [op, f32(3 * n), f32(n, 0.5, 2), f32(3 * n), 3 * n, n]);
+        }
+        agree(wasm, 'axpy', [-0.75, f32(n + 4), 4, f32(n + 1), 1, n]);
+        agree(wasm, 'scale', [f32(n), 1.5, n]);
+        agree(wasm, 'sumRows', [f32(3 * n), 3, n, f32(n), false]);
+        agree(wasm, 'sumRows', [f32(5 * n), n, 5, f32(5), true]);
+        agree(wasm, 'sumSquares', [f32(n), n]);
+        agree(wasm, 'sum', [f32(n), n]);
+      }
+    });
+
+    test('softmax, cross-entropy, gather, scatter-add', () => {
+      for (const cols of [1, 3, 17, 84, 255]) {
+        const rows = 5;
+        agree(wasm, 'softmax', [f32(rows * cols, -30, 30), f32(rows * cols), rows, cols]);
+        agree(wasm, 'logSoftmax', [f32(rows * cols, -30, 30), f32(rows * cols), rows, cols]);
+        const targets = i32([0, cols - 1, -100, Math.floor(cols / 2), 0]);
+        for (const weights of [null, f32(cols, 0.5, 2)]) {
+          agree(wasm, 'crossEntropyForward', [f32(rows * cols, -5, 5), targets, rows, cols, weights, -100, f32(rows * cols), f32(rows)]);
+          agree(wasm, 'crossEntropyBackward', [f32(rows * cols, 0, 1), targets, rows, cols, weights, -100, 0.3, f32(rows * cols)]);
+        }
+      }
+      for (const dim of [1, 3, 17, 255]) {
+        const ids = i32([2, 0, 2, 5, 1, 2, 0]);
+        agree(wasm, 'gather', [f32(6 * dim), dim, ids, 7, f32(7 * dim)]);
+        agree(wasm, 'scatterAdd', [f32(7 * dim), dim, ids, 7, f32(6 * dim)]);
+      }
+    });
+
+    test('fused recurrent cells, with and without lengths and outputs', () => {
+      for (const H of [1, 3, 17, 255]) {
+        for (const [B, lengths] of [[1, null], [3, i32([4, 2, 5])]] as const) {
+          const t = 3, o = 2; // t = 3: the row of length 2 is inactive
+          for (const act of ['tanh', 'relu'] as const) {
+            agree(wasm, 'rnnCellForward', [act, B, H, f32(o + B * H), o, f32(B * H + 1), 1, f32(B * H + 3), 3, f32(o + B * H), o, lengths, t]);
+            agree(wasm, 'rnnCellBackward', [act, B, H, f32(B * H + 1, -1, 1), 1, f32(B * H), 0, f32(B * H), f32(o + B * H), o, lengths, t]);
+          }
+          const G = 4 * B * H;
+          agree(wasm, 'lstmCellForward', [B, H, f32(o + G, -4, 4), o, f32(B * H + 1), 1, f32(B * H), 0, f32(B * H), 0, f32(B * H + 2), 2, null, 0, lengths, t]);
+          agree(wasm, 'lstmCellForward', [B, H, f32(G, -4, 4), 0, f32(B * H), 0, f32(B * H), 0, f32(B * H), 0, f32(B * H), 0, f32(B * H + 1), 1, lengths, t]);
+          agree(wasm, 'lstmCellBackward', [B, H, f32(o + G, 0, 1), o, f32(B * H), 0, f32(B * H + 3), 3, f32(B * H), 0, f32(B * H), f32(B * H), f32(G + 1), 1, lengths, t]);
+          agree(wasm, 'lstmCellBackward', [B, H, f32(G, 0, 1), 0, f32(B * H), 0, f32(B * H), 0, null, 0, f32(B * H), f32(B * H), f32(G), 0, lengths, t]);
+          const X = 3 * B * H;
+          agree(wasm, 'gruCellForward', [B, H, f32(X + 1, -4, 4), 1, f32(X + 2), 2, f32(B * H), 0, f32(B * H + 1), 1, f32(B * H), 0, lengths, t]);
+          agree(wasm, 'gruCellBackward', [B, H, f32(X, 0, 1), 0, f32(X + 1), 1, f32(B * H + 2), 2, f32(B * H), 0, f32(B * H), f32(X + 3), 3, f32(X), 0, lengths, t]);
+          agree(wasm, 'gruResetGateForward', [B, H, f32(X + 1, -4, 4), 1, f32(X), 0, f32(B * H + 2), 2, f32(B * H + 1), 1]);
+          agree(wasm, 'gruResetBeforeForward', [B, H, f32(X, 0, 1), 0, f32(X + 2, -3, 3), 2, f32(B * H), 0, f32(B * H), 0, null, 0, lengths, t]);
+          agree(wasm, 'gruResetBeforeBackward', [B, H, f32(X + 1, 0, 1), 1, f32(B * H), 0, f32(B * H), 0, f32(B * H), f32(X), 0, f32(X + 2), 2, lengths, t]);
+          agree(wasm, 'gruResetGateBackward', [B, H, f32(X, 0, 1), 0, f32(B * H + 1), 1, f32(B * H), f32(B * H), f32(X + 1), 1, f32(X), 0]);
+        }
+      }
+    });
+
+    test('optimizer updates', () => {
+      for (const n of SIZES) {
+        agree(wasm, 'sgdUpdate', [f32(n), f32(n), null, n, 0.1, 0, 0, 0.01, false, true]);
+        agree(wasm, 'sgdUpdate', [f32(n), f32(n), f32(n), n, 0.1, 0.9, 0.1, 0, false, false]);
+        agree(wasm, 'sgdUpdate', [f32(n), f32(n), f32(n), n, 0.1, 0.9, 0, 0.01, true, true]);
+        for (const decoupled of [false, true]) {
+          agree(wasm, 'adamUpdate', [f32(n), f32(n), f32(n, -0.1, 0.1), f32(n, 0, 0.1), n, 2e-3, 0.9, 0.999, 1e-8, 0.01, decoupled, 7]);
+        }
+        agree(wasm, 'rmspropUpdate', [f32(n), f32(n), f32(n, 0, 1), n, 0.01, 0.99, 1e-8, 0.001]);
+        agree(wasm, 'adagradUpdate', [f32(n), f32(n), f32(n, 0, 1), n, 0.01, 1e-10, 0]);
+      }
+    });
+
+    test('alloc returns zeroed, aligned, reusable storage and rejects foreign arrays', () => {
+      const a = wasm.alloc(1000, 'float32');
+      a.fill(3);
+      wasm.free(a);
+      const b = wasm.alloc(999, 'float32');
+      assert.equal(b.byteOffset % 16, 0);
+      assert.ok(b.every((v) => v === 0));
+      const ids = wasm.alloc(3, 'int32');
+      assert.ok(ids instanceof Int32Array);
+      wasm.free(b);
+      wasm.free(ids);
+      assert.throws(() => wasm.free(new Float32Array(4)), /not a live block/);
+      assert.throws(() => wasm.free(b), /not a live block/);
+    });
+  });
+}

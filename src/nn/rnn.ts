@@ -10,7 +10,7 @@ import { reshape } from '../ops/basic.ts';
 import { concat, slice, stack, transpose01 } from '../ops/shape.ts';
 import { dropout } from '../ops/dropout.ts';
 import { GATES, recurrentSequence, type RecurrentMode, type SequenceWeights } from '../ops/recurrent.ts';
-import { checkRank } from '../ops/check.ts';
+import { checkLengths, checkRank } from '../ops/check.ts';
 import { Module, uniformInit } from './module.ts';
 import { checkPositiveInt, type InitOptions } from './layers.ts';
 
@@ -107,6 +107,7 @@ export class RecurrentLayer extends Module {
     checkState(state.h0, 'h0', stateShape);
     if (state.c0 && !isLSTM) throw new ShapeError('c0', 'none (only an LSTM has a cell state)', formatShape(state.c0.shape));
     checkState(state.c0, 'c0', stateShape);
+    if (state.lengths) checkLengths(state.lengths, 'lengths', B, x.shape[0]);
     const lengths = state.lengths ? Int32Array.from(state.lengths) : null;
 
     const hFinal: Tensor[] = [];

@@ -30,12 +30,12 @@ export function checkTokenIds(ids: Tensor, argument: string, vocab: number): voi
   }
 }
 
-/** Sequence lengths: one integer in [1, T] per batch row. */
-export function checkLengths(lengths: Int32Array, argument: string, batch: number, T: number): void {
+/** Sequence lengths: one integer in [1, T] per batch row (check before converting to Int32Array, which truncates and wraps). */
+export function checkLengths(lengths: ArrayLike<number>, argument: string, batch: number, T: number): void {
   if (lengths.length !== batch) throw new ShapeError(argument, `${batch} lengths (one per batch row)`, `${lengths.length}`);
   for (let b = 0; b < batch; b++) {
-    if (!(lengths[b] >= 1 && lengths[b] <= T)) {
-      throw new ValueError(`${argument}[${b}]`, `a length in [1, ${T}]`, String(lengths[b]));
+    if (!(Number.isInteger(lengths[b]) && lengths[b] >= 1 && lengths[b] <= T)) {
+      throw new ValueError(`${argument}[${b}]`, `an integer length in [1, ${T}]`, String(lengths[b]));
     }
   }
 }

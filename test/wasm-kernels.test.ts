@@ -210,6 +210,7 @@ for (const threads of [1, 2]) {
       wasm.free(ids);
       assert.throws(() => wasm.free(new Float32Array(4)), /not a live block/);
       assert.throws(() => wasm.free(b), /not a live block/);
+      assert.throws(() => wasm.scale(new Float32Array(4), 2, 4), /not allocated by this backend/);
     });
   });
 }

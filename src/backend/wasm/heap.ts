@@ -21,9 +21,17 @@ export class WasmHeap {
   private readonly freeBlocks = new Map<number, number[]>();
   /** Size class of every live block, by byte offset. */
   private readonly live = new Map<number, number>();
+  /** Every buffer object the memory has had (a grow hands out a new one; the old views keep theirs). */
+  private readonly buffers = new WeakSet<ArrayBufferLike>();
 
   constructor(readonly memory: WebAssembly.Memory, base: number, private readonly maxBytes: number) {
     this.top = Math.ceil(base / ALIGN) * ALIGN;
+    this.buffers.add(memory.buffer);
+  }
+
+  /** Whether an array is a view into this heap's memory. */
+  owns(a: Storage): boolean {
+    return this.buffers.has(a.buffer);
   }
 
   /** Byte offset of a zero-filled block of at least `bytes` bytes. */
@@ -50,7 +58,7 @@ export class WasmHeap {
 
   free(a: Storage): void {
     const size = this.live.get(a.byteOffset);
-    if (size === undefined || !(a.buffer instanceof SharedArrayBuffer)) {
+    if (size === undefined || !this.owns(a)) {
       throw new Error(`free: the array (offset ${a.byteOffset}, length ${a.length}) is not a live block of this wasm backend`);
     }
     this.live.delete(a.byteOffset);
@@ -68,5 +76,6 @@ export class WasmHeap {
     // Grow by at least a quarter of the current size so that growth is amortised.
     const target = Math.min(this.maxBytes, Math.max(end, have + have / 4));
     this.memory.grow(Math.ceil((target - have) / PAGE));
+    this.buffers.add(this.memory.buffer);
   }
 }

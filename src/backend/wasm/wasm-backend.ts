@@ -55,8 +55,6 @@ const MAXIMUM_PAGES = 32768;
 /** Products below this many multiply-adds run on the calling thread only. */
 const PARALLEL_MIN_MACS = 1 << 19;
 
-/** Byte address of element `off` of a backend array; 0 stands for an absent (null) array. */
-const at = (x: Storage | null, off = 0): number => (x ? x.byteOffset + 4 * off : 0);
 
 export interface WasmBackendOptions {
   /** Threads for big matrix products (the calling thread included); default: the platform's core count. */
@@ -83,8 +81,16 @@ export async function instantiateWasmBackend(platform: WasmPlatform, options: Wa
 
 export class WasmBackend implements Backend {
   readonly name = 'wasm';
+  /** Byte address of element `off` of an array of this backend; 0 stands for an absent (null) array. */
+  private readonly at: (x: Storage | null, off?: number) => number;
 
-  constructor(private readonly k: Kernels, private readonly heap: WasmHeap, private readonly team: GemmTeam) {}
+  constructor(private readonly k: Kernels, private readonly heap: WasmHeap, private readonly team: GemmTeam) {
+    this.at = (x, off = 0) => {
+      if (!x) return 0;
+      if (!heap.owns(x)) throw new TypeError(`wasm backend: an array of length ${x.length} was not allocated by this backend (use backend.alloc)`);
+      return x.byteOffset + 4 * off;
+    };
+  }
 
   get threads(): number {
     return this.team.threads;
@@ -112,116 +118,116 @@ export class WasmBackend implements Backend {
     beta: number, c: F32, cOff: number, ldc: number,
   ): void {
     if (m <= 0 || n <= 0) return;
-    const pa = at(a, aOff), pb = at(b, bOff), pc = at(c, cOff);
+    const pa = this.at(a, aOff), pb = this.at(b, bOff), pc = this.at(c, cOff);
     if (this.team.threads > 1 && m * n * k >= PARALLEL_MIN_MACS) this.team.gemm(transA, transB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc);
     else this.k.gemm(transA, transB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc, 0, 1);
   }
 
   fill(x: F32, value: number, n: number, xOff: number): void {
-    this.k.fill(at(x, xOff), value, n);
+    this.k.fill(this.at(x, xOff), value, n);
   }
 
   copy(x: Storage, xOff: number, y: Storage, yOff: number, n: number): void {
-    this.k.copy(at(x, xOff), at(y, yOff), n);
+    this.k.copy(this.at(x, xOff), this.at(y, yOff), n);
   }
 
   unary(op: UnaryOp, x: F32, y: F32, n: number): void {
-    this.k.unary(UNARY_CODE[op], at(x), at(y), n);
+    this.k.unary(UNARY_CODE[op], this.at(x), this.at(y), n);
   }
 
   unaryBackward(op: UnaryOp, x: F32, y: F32, dy: F32, dx: F32, n: number): void {
-    this.k.unaryBackward(UNARY_CODE[op], at(x), at(y), at(dy), at(dx), n);
+    this.k.unaryBackward(UNARY_CODE[op], this.at(x), this.at(y), this.at(dy), this.at(dx), n);
   }
 
   binary(op: BinaryOp, a: F32, b: F32, out: F32, n: number, bLen: number): void {
-    this.k.binary(BINARY_CODE[op], at(a), at(b), at(out), n, bLen);
+    this.k.binary(BINARY_CODE[op], this.at(a), this.at(b), this.at(out), n, bLen);
   }
 
   axpy(alpha: number, x: F32, xOff: number, y: F32, yOff: number, n: number): void {
-    this.k.axpy(alpha, at(x, xOff), at(y, yOff), n);
+    this.k.axpy(alpha, this.at(x, xOff), this.at(y, yOff), n);
   }
 
   scale(x: F32, alpha: number, n: number): void {
-    this.k.scale(at(x), alpha, n);
+    this.k.scale(this.at(x), alpha, n);
   }
 
   sumRows(x: F32, rows: number, cols: number, out: F32, accumulate: boolean): void {
-    this.k.sumRows(at(x), rows, cols, at(out), accumulate);
+    this.k.sumRows(this.at(x), rows, cols, this.at(out), accumulate);
   }
 
   sumSquares(x: F32, n: number): number {
-    return this.k.sum(at(x), n, true);
+    return this.k.sum(this.at(x), n, true);
   }
 
   sum(x: F32, n: number): number {
-    return this.k.sum(at(x), n, false);
+    return this.k.sum(this.at(x), n, false);
   }
 
   logSoftmax(x: F32, out: F32, rows: number, cols: number): void {
-    this.k.logSoftmax(at(x), at(out), rows, cols);
+    this.k.logSoftmax(this.at(x), this.at(out), rows, cols);
   }
 
   softmax(x: F32, out: F32, rows: number, cols: number): void {
-    this.k.softmax(at(x), at(out), rows, cols);
+    this.k.softmax(this.at(x), this.at(out), rows, cols);
   }
 
   crossEntropyForward(
     logits: F32, targets: I32, rows: number, cols: number, classWeights: F32 | null,
     ignoreIndex: number, probs: F32, lossPerRow: F32,
   ): void {
-    this.k.crossEntropyForward(at(logits), at(targets), rows, cols, at(classWeights), ignoreIndex, at(probs), at(lossPerRow));
+    this.k.crossEntropyForward(this.at(logits), this.at(targets), rows, cols, this.at(classWeights), ignoreIndex, this.at(probs), this.at(lossPerRow));
   }
 
   crossEntropyBackward(
     probs: F32, targets: I32, rows: number, cols: number, classWeights: F32 | null,
     ignoreIndex: number, scale: number, dLogits: F32,
   ): void {
-    this.k.crossEntropyBackward(at(probs), at(targets), rows, cols, at(classWeights), ignoreIndex, scale, at(dLogits));
+    this.k.crossEntropyBackward(this.at(probs), this.at(targets), rows, cols, this.at(classWeights), ignoreIndex, scale, this.at(dLogits));
   }
 
   gather(table: F32, dim: number, ids: I32, n: number, out: F32): void {
-    this.k.gather(at(table), dim, at(ids), n, at(out));
+    this.k.gather(this.at(table), dim, this.at(ids), n, this.at(out));
   }
 
   scatterAdd(dOut: F32, dim: number, ids: I32, n: number, dTable: F32): void {
-    this.k.scatterAdd(at(dOut), dim, at(ids), n, at(dTable));
+    this.k.scatterAdd(this.at(dOut), dim, this.at(ids), n, this.at(dTable));
   }
 
   rnnCellForward(
     act: RecurrentActivation, B: number, H: number, pre: F32, preOff: number, hPrev: F32, hPrevOff: number,
     h: F32, hOff: number, out: F32 | null, outOff: number, lengths: I32 | null, t: number,
   ): void {
-    this.k.rnnCellForward(ACTIVATION_CODE[act], B, H, at(pre, preOff), at(hPrev, hPrevOff), at(h, hOff), at(out, outOff), at(lengths), t);
+    this.k.rnnCellForward(ACTIVATION_CODE[act], B, H, this.at(pre, preOff), this.at(hPrev, hPrevOff), this.at(h, hOff), this.at(out, outOff), this.at(lengths), t);
   }
 
   rnnCellBackward(
     act: RecurrentActivation, B: number, H: number, h: F32, hOff: number, dOut: F32 | null, dOutOff: number,
     dh: F32, dPre: F32, dPreOff: number, lengths: I32 | null, t: number,
   ): void {
-    this.k.rnnCellBackward(ACTIVATION_CODE[act], B, H, at(h, hOff), at(dOut, dOutOff), at(dh), at(dPre, dPreOff), at(lengths), t);
+    this.k.rnnCellBackward(ACTIVATION_CODE[act], B, H, this.at(h, hOff), this.at(dOut, dOutOff), this.at(dh), this.at(dPre, dPreOff), this.at(lengths), t);
   }
 
   lstmCellForward(
     B: number, H: number, gates: F32, gOff: number, cPrev: F32, cPrevOff: number, hPrev: F32, hPrevOff: number,
     c: F32, cOff: number, h: F32, hOff: number, out: F32 | null, outOff: number, lengths: I32 | null, t: number,
   ): void {
-    this.k.lstmCellForward(B, H, at(gates, gOff), at(cPrev, cPrevOff), at(hPrev, hPrevOff), at(c, cOff), at(h, hOff), at(out, outOff), at(lengths), t);
+    this.k.lstmCellForward(B, H, this.at(gates, gOff), this.at(cPrev, cPrevOff), this.at(hPrev, hPrevOff), this.at(c, cOff), this.at(h, hOff), this.at(out, outOff), this.at(lengths), t);
   }
 
   lstmCellBackward(
     B: number, H: number, gates: F32, gOff: number, cPrev: F32, cPrevOff: number, c: F32, cOff: number,
     dOut: F32 | null, dOutOff: number, dh: F32, dc: F32, dGates: F32, dgOff: number, lengths: I32 | null, t: number,
   ): void {
-    this.k.lstmCellBackward(B, H, at(gates, gOff), at(cPrev, cPrevOff), at(c, cOff), at(dOut, dOutOff), at(dh), at(dc), at(dGates, dgOff), at(lengths), t);
+    this.k.lstmCellBackward(B, H, this.at(gates, gOff), this.at(cPrev, cPrevOff), this.at(c, cOff), this.at(dOut, dOutOff), this.at(dh), this.at(dc), this.at(dGates, dgOff), this.at(lengths), t);
   }
 
   gruCellForward(
     B: number, H: number, xg: F32, xgOff: number, hg: F32, hgOff: number, hPrev: F32, hPrevOff: number,
     h: F32, hOff: number, out: F32 | null, outOff: number, lengths: I32 | null, t: number,
   ): void {
-    const pxg = at(xg, xgOff), phg = at(hg, hgOff), ph = at(hPrev, hPrevOff);
-    this.k.gruGates(B, H, pxg, phg, ph, 0, at(lengths), t);
-    this.k.gruBlend(B, H, pxg, phg, ph, at(h, hOff), at(out, outOff), at(lengths), t, true);
+    const pxg = this.at(xg, xgOff), phg = this.at(hg, hgOff), ph = this.at(hPrev, hPrevOff);
+    this.k.gruGates(B, H, pxg, phg, ph, 0, this.at(lengths), t);
+    this.k.gruBlend(B, H, pxg, phg, ph, this.at(h, hOff), this.at(out, outOff), this.at(lengths), t, true);
   }
 
   gruCellBackward(
@@ -229,43 +235,43 @@ export class WasmBackend implements Backend {
     dOut: F32 | null, dOutOff: number, dh: F32, dXg: F32, dxgOff: number, dHg: F32, dhgOff: number,
     lengths: I32 | null, t: number,
   ): void {
-    const pxg = at(xg, xgOff), pdx = at(dXg, dxgOff), pdh = at(dHg, dhgOff);
-    this.k.gruUpdateBackward(B, H, pxg, at(hPrev, hPrevOff), at(dOut, dOutOff), at(dh), pdx, pdh, at(lengths), t);
-    this.k.gruResetAfterBackward(B, H, pxg, at(hg, hgOff), pdx, pdh, at(lengths), t);
+    const pxg = this.at(xg, xgOff), pdx = this.at(dXg, dxgOff), pdh = this.at(dHg, dhgOff);
+    this.k.gruUpdateBackward(B, H, pxg, this.at(hPrev, hPrevOff), this.at(dOut, dOutOff), this.at(dh), pdx, pdh, this.at(lengths), t);
+    this.k.gruResetAfterBackward(B, H, pxg, this.at(hg, hgOff), pdx, pdh, this.at(lengths), t);
   }
 
   gruResetGateForward(
     B: number, H: number, xg: F32, xgOff: number, hg: F32, hgOff: number, hPrev: F32, hPrevOff: number, rh: F32, rhOff: number,
   ): void {
-    this.k.gruGates(B, H, at(xg, xgOff), at(hg, hgOff), at(hPrev, hPrevOff), at(rh, rhOff), 0, 0);
+    this.k.gruGates(B, H, this.at(xg, xgOff), this.at(hg, hgOff), this.at(hPrev, hPrevOff), this.at(rh, rhOff), 0, 0);
   }
 
   gruResetBeforeForward(
     B: number, H: number, xg: F32, xgOff: number, hg: F32, hgOff: number, hPrev: F32, hPrevOff: number,
     h: F32, hOff: number, out: F32 | null, outOff: number, lengths: I32 | null, t: number,
   ): void {
-    this.k.gruBlend(B, H, at(xg, xgOff), at(hg, hgOff), at(hPrev, hPrevOff), at(h, hOff), at(out, outOff), at(lengths), t, false);
+    this.k.gruBlend(B, H, this.at(xg, xgOff), this.at(hg, hgOff), this.at(hPrev, hPrevOff), this.at(h, hOff), this.at(out, outOff), this.at(lengths), t, false);
   }
 
   gruResetBeforeBackward(
     B: number, H: number, xg: F32, xgOff: number, hPrev: F32, hPrevOff: number, dOut: F32 | null, dOutOff: number,
     dh: F32, dXg: F32, dxgOff: number, dHg: F32, dhgOff: number, lengths: I32 | null, t: number,
   ): void {
-    this.k.gruUpdateBackward(B, H, at(xg, xgOff), at(hPrev, hPrevOff), at(dOut, dOutOff), at(dh), at(dXg, dxgOff), at(dHg, dhgOff), at(lengths), t);
+    this.k.gruUpdateBackward(B, H, this.at(xg, xgOff), this.at(hPrev, hPrevOff), this.at(dOut, dOutOff), this.at(dh), this.at(dXg, dxgOff), this.at(dHg, dhgOff), this.at(lengths), t);
   }
 
   gruResetGateBackward(
     B: number, H: number, xg: F32, xgOff: number, hPrev: F32, hPrevOff: number, dRh: F32,
     dh: F32, dXg: F32, dxgOff: number, dHg: F32, dhgOff: number,
   ): void {
-    this.k.gruResetGateBackward(B, H, at(xg, xgOff), at(hPrev, hPrevOff), at(dRh), at(dh), at(dXg, dxgOff), at(dHg, dhgOff));
+    this.k.gruResetGateBackward(B, H, this.at(xg, xgOff), this.at(hPrev, hPrevOff), this.at(dRh), this.at(dh), this.at(dXg, dxgOff), this.at(dHg, dhgOff));
   }
 
   sgdUpdate(
     p: F32, g: F32, buf: F32 | null, n: number,
     lr: number, momentum: number, dampening: number, weightDecay: number, nesterov: boolean, firstStep: boolean,
   ): void {
-    this.k.sgdUpdate(at(p), at(g), at(buf), n, lr, momentum, dampening, weightDecay, nesterov, firstStep);
+    this.k.sgdUpdate(this.at(p), this.at(g), this.at(buf), n, lr, momentum, dampening, weightDecay, nesterov, firstStep);
   }
 
   // stepSize = lr / (1 − β1ᵗ),  bc2Sqrt = √(1 − β2ᵗ), in float64
@@ -275,14 +281,14 @@ export class WasmBackend implements Backend {
   ): void {
     const stepSize = lr / (1 - Math.pow(beta1, step));
     const bc2Sqrt = Math.sqrt(1 - Math.pow(beta2, step));
-    this.k.adamUpdate(at(p), at(g), at(m), at(v), n, lr, beta1, beta2, eps, weightDecay, decoupled, stepSize, bc2Sqrt);
+    this.k.adamUpdate(this.at(p), this.at(g), this.at(m), this.at(v), n, lr, beta1, beta2, eps, weightDecay, decoupled, stepSize, bc2Sqrt);
   }
 
   rmspropUpdate(p: F32, g: F32, sq: F32, n: number, lr: number, alpha: number, eps: number, weightDecay: number): void {
-    this.k.adaptiveUpdate(at(p), at(g), at(sq), n, lr, alpha, 1 - alpha, eps, weightDecay);
+    this.k.adaptiveUpdate(this.at(p), this.at(g), this.at(sq), n, lr, alpha, 1 - alpha, eps, weightDecay);
   }
 
   adagradUpdate(p: F32, g: F32, sum: F32, n: number, lr: number, eps: number, weightDecay: number): void {
-    this.k.adaptiveUpdate(at(p), at(g), at(sum), n, lr, 1, 1, eps, weightDecay);
+    this.k.adaptiveUpdate(this.at(p), this.at(g), this.at(sum), n, lr, 1, 1, eps, weightDecay);
   }
 }

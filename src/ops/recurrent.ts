@@ -94,8 +94,11 @@ export function recurrentSequence(
   if (lengths) checkLengths(lengths, 'lengths', B, T);
   if (T === 0) throw new ShapeError('input', '[T ≥ 1, B, features]', formatShape(x.shape));
 
+  // Kernels read lengths from backend storage (for wasm, its linear memory).
+  const lengthStorage = lengths ? (allocate(x.backend, B, 'int32') as I32) : null;
+  lengthStorage?.set(lengths!);
   const plan: Plan = {
-    mode, backend: x.backend, T, B, I, H, G, lengths,
+    mode, backend: x.backend, T, B, I, H, G, lengths: lengthStorage,
     reverse: options.reverse ?? false,
     resetBefore: mode === 'GRU' && (options.resetBefore ?? false),
     x: x.f32, wIh: w.weightIh.f32, wHh: w.weightHh.f32,

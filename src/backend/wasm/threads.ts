@@ -1,20 +1,18 @@
 /**
  * The GEMM thread team: workers that instantiate the same module over the same shared memory and
- * wait on a control block in that memory. A product is cut into one slab per thread by the wasm
- * `gemm` itself (part i of n), so the calling thread computes part 0 and each worker its own part.
- * Dispatch is an Atomics generation counter: workers spin briefly after each job, then sleep in
- * Atomics.wait, so back-to-back per-timestep products are picked up without a wake-up syscall.
+ * follow the protocol of team-protocol.mjs. The calling thread posts a product, computes slabs
+ * itself, and waits until all are done. Workers spin briefly after each job, then sleep in
+ * Atomics.wait, so back-to-back per-timestep products are picked up without a wake-up.
  * Platform-neutral: the platform (Node worker_threads, browser Web Workers) only starts workers.
  */
-
-/** Int32 slots of the control block. */
-export enum Slot {
-  Generation, Done, Op, Parts, TransA, TransB, M, N, K, A, Lda, B, Ldb, C, Ldc, Alpha, Beta, Count,
-}
-export enum Op { Gemm, Stop }
+import { CLOSED, OP_GEMM, OP_STOP, SLOT, computeSlabs, ticketOf, type SlabGemm } from './team-protocol.mjs';
 
 /** Busy-wait iterations (≈ 1 ns each) before sleeping, for the workers and for the caller. */
 export const SPIN_ITERATIONS = 200_000;
+/** Bytes of the control block. */
+export const CONTROL_BYTES = 4 * SLOT.count;
+/** Slabs per thread: small enough to balance when a thread is descheduled. */
+const SLABS_PER_THREAD = 4;
 
 export interface WorkerInit {
   module: WebAssembly.Module;
@@ -23,8 +21,6 @@ export interface WorkerInit {
   control: number;
   /** Byte offset of this worker's GEMM packing scratch. */
   scratch: number;
-  /** Which slab of each product this worker computes (1 … threads − 1). */
-  part: number;
 }
 
 export interface WorkerHandle {
@@ -34,51 +30,51 @@ export interface WorkerHandle {
 export interface WasmPlatform {
   loadModule(): Promise<WebAssembly.Module>;
   defaultThreads(): number;
-  /** Starts a worker running the loop of node-worker.mjs (or its browser twin); resolves once it waits for jobs. */
+  /** Starts a worker running workerLoop of team-protocol.mjs; resolves once it waits for jobs. */
   startWorker(init: WorkerInit): Promise<WorkerHandle>;
 }
-
-type GemmPart = (
-  transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number,
-  a: number, lda: number, b: number, ldb: number, beta: number, c: number, ldc: number, part: number, parts: number,
-) => void;
 
 export class GemmTeam {
   private readonly ctrl: Int32Array;
   private readonly ctrlF: Float32Array;
+  private generation = 0;
 
-  constructor(memory: WebAssembly.Memory, control: number, private readonly workers: WorkerHandle[], private readonly gemmPart: GemmPart) {
-    this.ctrl = new Int32Array(memory.buffer, control, Slot.Count);
-    this.ctrlF = new Float32Array(memory.buffer, control, Slot.Count);
+  constructor(memory: WebAssembly.Memory, control: number, private readonly workers: WorkerHandle[], private readonly gemmSlab: SlabGemm) {
+    this.ctrl = new Int32Array(memory.buffer, control, SLOT.count);
+    this.ctrlF = new Float32Array(memory.buffer, control, SLOT.count);
+    Atomics.store(this.ctrl, SLOT.ticket, ticketOf(0, CLOSED));
   }
 
   get threads(): number {
     return this.workers.length + 1;
   }
 
-  /** Runs a product on all threads; returns when every slab is done. Arguments are byte pointers. */
+  /** Runs a product on the team; returns when every slab is done. Pointers are byte addresses. */
   gemm(
     transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number,
     a: number, lda: number, b: number, ldb: number, beta: number, c: number, ldc: number,
   ): void {
-    const ctrl = this.ctrl, parts = this.threads;
-    ctrl[Slot.Op] = Op.Gemm;
-    ctrl[Slot.Parts] = parts;
-    ctrl[Slot.TransA] = +transA; ctrl[Slot.TransB] = +transB;
-    ctrl[Slot.M] = m; ctrl[Slot.N] = n; ctrl[Slot.K] = k;
-    ctrl[Slot.A] = a; ctrl[Slot.Lda] = lda; ctrl[Slot.B] = b; ctrl[Slot.Ldb] = ldb; ctrl[Slot.C] = c; ctrl[Slot.Ldc] = ldc;
-    this.ctrlF[Slot.Alpha] = alpha; this.ctrlF[Slot.Beta] = beta;
-    Atomics.store(ctrl, Slot.Done, 0);
-    Atomics.add(ctrl, Slot.Generation, 1);
-    Atomics.notify(ctrl, Slot.Generation);
-    this.gemmPart(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, 0, parts);
-    awaitValue(ctrl, Slot.Done, parts - 1);
+    const ctrl = this.ctrl, chunks = this.threads * SLABS_PER_THREAD;
+    Atomics.store(ctrl, SLOT.ticket, ticketOf(this.generation, CLOSED));
+    ctrl[SLOT.op] = OP_GEMM;
+    ctrl[SLOT.transA] = +transA; ctrl[SLOT.transB] = +transB;
+    ctrl[SLOT.m] = m; ctrl[SLOT.n] = n; ctrl[SLOT.k] = k;
+    ctrl[SLOT.a] = a; ctrl[SLOT.lda] = lda; ctrl[SLOT.b] = b; ctrl[SLOT.ldb] = ldb; ctrl[SLOT.c] = c; ctrl[SLOT.ldc] = ldc;
+    this.ctrlF[SLOT.alpha] = alpha; this.ctrlF[SLOT.beta] = beta;
+    Atomics.store(ctrl, SLOT.chunks, chunks);
+    Atomics.store(ctrl, SLOT.completed, 0);
+    const generation = ++this.generation;
+    Atomics.store(ctrl, SLOT.ticket, ticketOf(generation, 0));
+    Atomics.store(ctrl, SLOT.generation, generation);
+    Atomics.notify(ctrl, SLOT.generation);
+    computeSlabs(ctrl, this.ctrlF, generation, this.gemmSlab);
+    awaitValue(ctrl, SLOT.completed, chunks);
   }
 
   close(): void {
-    this.ctrl[Slot.Op] = Op.Stop;
-    Atomics.add(this.ctrl, Slot.Generation, 1);
-    Atomics.notify(this.ctrl, Slot.Generation);
+    Atomics.store(this.ctrl, SLOT.op, OP_STOP);
+    Atomics.store(this.ctrl, SLOT.generation, ++this.generation);
+    Atomics.notify(this.ctrl, SLOT.generation);
     for (const w of this.workers) w.terminate();
   }
 }

@@ -6,14 +6,15 @@
  */
 import type { Backend, BinaryOp, DType, F32, I32, RecurrentActivation, Storage, UnaryOp } from '../backend.ts';
 import { WasmHeap } from './heap.ts';
-import { GemmTeam, Slot, type WasmPlatform, type WorkerHandle } from './threads.ts';
+import { CONTROL_BYTES, GemmTeam, type WasmPlatform, type WorkerHandle } from './threads.ts';
 
 /** Exports of the kernel module (src/backend/wasm/assembly/index.ts); pointers are byte offsets. */
 interface Kernels {
   heapBase(): number;
   gemmScratchBytes(): number;
   gemmInit(scratch: number): void;
-  gemm(transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number,
+  /** Slab `part` of `parts` of C = alpha·op(A)·op(B) + beta·C. */
+  gemm(transA: boolean | number, transB: boolean | number, m: number, n: number, k: number, alpha: number,
     a: number, lda: number, b: number, ldb: number, beta: number, c: number, ldc: number, part: number, parts: number): void;
   fill(x: number, value: number, n: number): void;
   copy(x: number, y: number, n: number): void;
@@ -71,10 +72,10 @@ export async function instantiateWasmBackend(platform: WasmPlatform, options: Wa
   const heap = new WasmHeap(memory, kernels.heapBase(), MAXIMUM_PAGES * 65536);
   const scratchBytes = kernels.gemmScratchBytes();
   kernels.gemmInit(heap.allocBytes(scratchBytes));
-  const control = heap.allocBytes(4 * Slot.Count);
+  const control = heap.allocBytes(CONTROL_BYTES);
   const workers: WorkerHandle[] = await Promise.all(
-    Array.from({ length: threads - 1 }, (_, i) =>
-      platform.startWorker({ module, memory, control, scratch: heap.allocBytes(scratchBytes), part: i + 1 })),
+    Array.from({ length: threads - 1 }, () =>
+      platform.startWorker({ module, memory, control, scratch: heap.allocBytes(scratchBytes) })),
   );
   return new WasmBackend(kernels, heap, new GemmTeam(memory, control, workers, kernels.gemm));
 }

@@ -115,21 +115,37 @@ function packStrips(dst: usize, src: usize, depth: i32, width: i32, strip: i32, 
   for (let w0 = 0; w0 < width; w0 += strip) {
     const cols = min(strip, width - w0);
     const from = src + <usize>w0 * 4 * widthStride;
+    let p = 0; // depths below p are packed by a vector path, the rest element by element
     if (cols == strip && widthStride == 1) {
-      for (let p = 0; p < depth; p++) {
+      for (; p < depth; p++) {
         const s = from + <usize>p * 4 * depthStride;
         for (let q = 0; q < strip; q += 4) v128.store(dst + 4 * (p * strip + q), v128.load(s + 4 * q));
       }
-    } else {
-      for (let q = 0; q < strip; q++) {
-        const s = from + <usize>q * 4 * widthStride;
-        for (let p = 0; p < depth; p++) {
-          store<f32>(dst + 4 * (p * strip + q), q < cols ? load<f32>(s + <usize>p * 4 * depthStride) : 0);
-        }
+    } else if (cols == strip && depthStride == 1) {
+      for (; p + 4 <= depth; p += 4) {
+        for (let q = 0; q < strip; q += 4) transpose4(from + 4 * (<usize>q * widthStride + p), <usize>widthStride * 4, dst + 4 * (p * strip + q), <usize>strip * 4);
+      }
+    }
+    for (let q = 0; q < strip; q++) {
+      const s = from + <usize>q * 4 * widthStride;
+      for (let pp = p; pp < depth; pp++) {
+        store<f32>(dst + 4 * (pp * strip + q), q < cols ? load<f32>(s + <usize>pp * 4 * depthStride) : 0);
       }
     }
     dst += <usize>depth * 4 * strip;
   }
+}
+
+// Stores the transpose of the 4×4 block with rows at src + i·srcStride as rows at dst + i·dstStride.
+@inline function transpose4(src: usize, srcStride: usize, dst: usize, dstStride: usize): void {
+  const r0 = v128.load(src), r1 = v128.load(src + srcStride);
+  const r2 = v128.load(src + 2 * srcStride), r3 = v128.load(src + 3 * srcStride);
+  const t0 = i32x4.shuffle(r0, r1, 0, 4, 1, 5), t1 = i32x4.shuffle(r0, r1, 2, 6, 3, 7);
+  const t2 = i32x4.shuffle(r2, r3, 0, 4, 1, 5), t3 = i32x4.shuffle(r2, r3, 2, 6, 3, 7);
+  v128.store(dst, i32x4.shuffle(t0, t2, 0, 1, 4, 5));
+  v128.store(dst + dstStride, i32x4.shuffle(t0, t2, 2, 3, 6, 7));
+  v128.store(dst + 2 * dstStride, i32x4.shuffle(t1, t3, 0, 1, 4, 5));
+  v128.store(dst + 3 * dstStride, i32x4.shuffle(t1, t3, 2, 3, 6, 7));
 }
 
 // C_tile[r][0..8] += alpha · Σ_p a[p][r] · b[p][0..8] for the rows × cols valid part of the tile.

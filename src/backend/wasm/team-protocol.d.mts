@@ -1,0 +1,16 @@
+// Types of team-protocol.mjs (see there).
+export declare const SLOT: {
+  generation: 0; ticket: 1; completed: 2; op: 3; chunks: 4;
+  transA: 5; transB: 6; m: 7; n: 8; k: 9; a: 10; lda: 11; b: 12; ldb: 13; c: 14; ldc: 15; alpha: 16; beta: 17;
+  count: 18;
+};
+export declare const OP_GEMM: 0;
+export declare const OP_STOP: 1;
+export declare const CLOSED: 255;
+export type SlabGemm = (
+  transA: number, transB: number, m: number, n: number, k: number, alpha: number,
+  a: number, lda: number, b: number, ldb: number, beta: number, c: number, ldc: number, part: number, parts: number,
+) => void;
+export declare function ticketOf(generation: number, next: number): number;
+export declare function computeSlabs(ctrl: Int32Array, ctrlF: Float32Array, generation: number, gemm: SlabGemm): void;
+export declare function workerLoop(ctrl: Int32Array, ctrlF: Float32Array, gemm: SlabGemm, spin: number): void;

@@ -57,11 +57,14 @@ export function dynamicRNN<S extends CellState>(cell: Cell<S>, x: Tensor, option
       outputs.push(emptyLike(outputs[0]));
       continue;
     }
-    const step = cell.forward(reshape(slice(x, timeAxis, t, t + 1), [B, cell.inputSize]), state);
+    const partial = active !== null && active.includes(false);
+    const xt = reshape(slice(x, timeAxis, t, t + 1), [B, cell.inputSize]);
+    // Finished rows step on zeros, so whatever pads x (even NaN) reaches no output or gradient.
+    const step = cell.forward(partial ? where(active, xt, emptyLike(xt)) : xt, state);
     if (step.output.rank !== 2 || step.output.shape[0] !== B) {
       throw new ShapeError('cell output', `[${B}, outputSize]`, formatShape(step.output.shape));
     }
-    if (active && active.includes(false)) {
+    if (partial) {
       outputs.push(where(active, step.output, emptyLike(step.output)));
       state = zipStates(step.state, state, 'cell state', (next, previous) => where(active, next, previous));
     } else {

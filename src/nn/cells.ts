@@ -169,7 +169,9 @@ export class LSTMCell extends FusedCell implements Cell<LSTMState> {
   }
 
   forward(x: Tensor, state: LSTMState): CellOutput<LSTMState> {
-    if (state === null || typeof state !== 'object') throw new ValueError('state', 'an object { h, c } of tensors', describe(state));
+    if (state === null || typeof state !== 'object' || state instanceof Tensor) {
+      throw new ValueError('state', 'an object {h, c} of tensors', describe(state));
+    }
     this.checkStep(x, { 'state.h': state.h, 'state.c': state.c });
     const { h, c } = this.step(x, state.h, state.c);
     return { output: h, state: { h, c: c! } };

@@ -1,0 +1,56 @@
+/**
+ * rnnkit's public API. Portable: nothing here imports Node-only code (that lives in src/node and
+ * src/cli), so the same entry point serves Node and browsers.
+ */
+
+// ---- tensors, memory scopes, seeded randomness ------------------------------------------------
+export { Tensor, tensor, zeros, full, shapeSize, tidy, keep, type CreateOptions, type GradNode } from './tensor/tensor.ts';
+export { Random, globalRandom, manualSeed } from './tensor/random.ts';
+
+// ---- backends ---------------------------------------------------------------------------------
+export type { Backend, DType, F32, I32, Storage, UnaryOp, BinaryOp, RecurrentActivation } from './backend/backend.ts';
+export { registerBackend, getBackend, setBackend, listBackends } from './backend/registry.ts';
+export { ReferenceBackend } from './backend/reference/index.ts';
+export { createWasmBackend, type WasmBackend, type WasmBackendOptions, type WasmPlatform } from './backend/wasm/index.ts';
+
+// ---- autograd ---------------------------------------------------------------------------------
+export { backward, noGrad, isGradEnabled, record } from './autograd/tape.ts';
+export { gradcheck, type GradcheckOptions, type GradcheckResult } from './autograd/gradcheck.ts';
+
+// ---- differentiable ops -----------------------------------------------------------------------
+export {
+  tanh, sigmoid, relu, exp, log, neg, add, sub, mul, div, scale, matmul, linear, reshape, sum, mean,
+} from './ops/basic.ts';
+export { concat, slice, split, stack, transpose01 } from './ops/shape.ts';
+export { softmax, logSoftmax, crossEntropy, type CrossEntropyOptions } from './ops/softmax.ts';
+export { embedding } from './ops/embedding.ts';
+export { dropout } from './ops/dropout.ts';
+export { where } from './ops/select.ts';
+export {
+  recurrentSequence, type RecurrentMode, type SequenceWeights, type SequenceOptions, type SequenceResult,
+} from './ops/recurrent.ts';
+
+// ---- modules, layers, cells -------------------------------------------------------------------
+export { Module, type TensorData } from './nn/module.ts';
+export { Linear, Embedding, Dropout, type InitOptions } from './nn/layers.ts';
+export { RNN, LSTM, GRU, RecurrentLayer, type RNNOptions, type RNNInput, type RNNOutput } from './nn/rnn.ts';
+export {
+  RNNCell, LSTMCell, GRUCell, SimplifiedGRUCell,
+  type Cell, type CellState, type CellOutput, type CellOptions, type LSTMState,
+} from './nn/cells.ts';
+export { dynamicRNN, type DynamicRNNOptions, type DynamicRNNResult } from './nn/dynamic-rnn.ts';
+
+// ---- errors -----------------------------------------------------------------------------------
+export { RnnkitError, ShapeError, ValueError, formatShape } from './errors.ts';
+
+// ---- optimizers, data, models, sampling, io ---------------------------------------------------
+// (further public modules are added here)
+export * from './optim/index.ts';
+export * from './data/vocab.ts';
+export * from './data/batching.ts';
+export * from './models/charlm-net.ts';
+export * from './models/charlm.ts';
+export * from './models/trainer.ts';
+export * from './models/vanilla-rnn.ts';
+export * from './sampling/index.ts';
+export * from './io/safetensors.ts';

@@ -1,0 +1,21 @@
+/** The examples run as documented and print what they promise. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const run = (example: string): string =>
+  execFileSync(process.execPath, ['--import', 'tsx', `examples/${example}`], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+
+test('examples/dynamic-rnn.ts prints outputs [1, 5, 2] for "hello" and [3, 5, 2] for three words', () => {
+  const out = run('dynamic-rnn.ts');
+  assert.match(out, /words \["hello"\]: x \[1, 5, 4\] → outputs \[1, 5, 2\], state \[1, 2\]/);
+  assert.match(out, /words \["hello","eolll","lleel"\]: x \[3, 5, 4\] → outputs \[3, 5, 2\], state \[3, 2\]/);
+  // one line of five [a, b] pairs per word; "hello" gives the same outputs alone and in the batch
+  const rows = out.split('\n').filter((line) => /^ {2}\[\[/.test(line)).map((line) => line.replace(/,$/, ''));
+  assert.equal(rows.length, 4);
+  for (const row of rows) assert.equal(row.match(/\[-?\d\.\d{4}, -?\d\.\d{4}\]/g)?.length, 5, row);
+  assert.equal(rows[1], rows[0]);
+  assert.notEqual(rows[2], rows[0]);
+});

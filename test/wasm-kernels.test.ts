@@ -84,7 +84,7 @@ function gemmResult(backend: Backend, args: Arg[]): number[] {
 }
 
 const GEMM_SHAPES: [number, number, number][] = [
-  [1, 1, 1], [3, 17, 5], [17, 3, 255], [255, 17, 33], [33, 1000, 7], [130, 261, 300], [5, 2100, 3],
+  [1, 1, 1], [1, 1000, 17], [1, 7, 255], [3, 17, 5], [17, 3, 255], [255, 17, 33], [33, 1000, 7], [130, 261, 300], [5, 2100, 3],
 ];
 const TRANSPOSES: [boolean, boolean][] = [[false, false], [false, true], [true, false], [true, true]];
 const SCALARS: [number, number][] = [[1, 0], [0.5, 1], [-1.5, 0.25], [0, 2]];

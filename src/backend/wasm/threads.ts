@@ -8,7 +8,7 @@
 import { CLOSED, OP_GEMM, OP_STOP, SLOT, computeSlabs, ticketOf, type SlabGemm } from './team-protocol.mjs';
 
 /** Busy-wait iterations (≈ 1 ns each) before sleeping, for the workers and for the caller. */
-export const SPIN_ITERATIONS = 200_000;
+export const SPIN_ITERATIONS = 20_000;
 /** Bytes of the control block. */
 export const CONTROL_BYTES = 4 * SLOT.count;
 /** Slabs per thread: small enough to balance when a thread is descheduled. */

@@ -72,6 +72,10 @@ function gemmBlock(
 ): void {
   scaleMatrix(c, m, n, ldc, beta);
   if (k == 0 || alpha == 0) return;
+  if (m == 1) {
+    gemv(transA, transB, n, k, alpha, a, lda, b, ldb, c);
+    return;
+  }
   // Element strides of op(A)[i][p] and op(B)[p][j] in their stored matrices.
   const aRow = transA ? 1 : lda, aDepth = transA ? lda : 1;
   const bDepth = transB ? 1 : ldb, bCol = transB ? ldb : 1;
@@ -94,6 +98,72 @@ function gemmBlock(
       }
     }
   }
+}
+
+/**
+ * A single row of C (sampling and batch-1 inference), without packing:
+ *   op(B) = Bᵀ:  c[j] += alpha · ⟨a, B[j, :]⟩, four columns at a time;
+ *   op(B) = B:   c[:] += (alpha · a[p]) · B[p, :] for p in order.
+ * A transposed a (stride lda) is first gathered into the A packing buffer.
+ */
+function gemv(transA: bool, transB: bool, n: i32, k: i32, alpha: f32, a: usize, lda: i32, b: usize, ldb: i32, c: usize): void {
+  const aStride = transA ? lda : 1;
+  if (!transB) {
+    for (let p = 0; p < k; p++) rowAxpy(alpha * load<f32>(a + <usize>p * 4 * aStride), b + <usize>p * 4 * ldb, c, n);
+    return;
+  }
+  if (aStride != 1) {
+    for (let p = 0; p < k; p++) store<f32>(packA + <usize>p * 4, load<f32>(a + <usize>p * 4 * aStride));
+    a = packA;
+  }
+  const rowBytes = <usize>ldb * 4;
+  let j = 0;
+  for (; j + 4 <= n; j += 4) {
+    const b0 = b + <usize>j * rowBytes;
+    v128.store(c + <usize>j * 4, f32x4.add(v128.load(c + <usize>j * 4), f32x4.mul(f32x4.splat(alpha), dot4(a, b0, rowBytes, k))));
+  }
+  for (; j < n; j++) {
+    const cj = c + <usize>j * 4;
+    store<f32>(cj, load<f32>(cj) + alpha * f32x4.extract_lane(dot4(a, b + <usize>j * rowBytes, 0, k), 0));
+  }
+}
+
+// (⟨a, r0⟩, ⟨a, r1⟩, ⟨a, r2⟩, ⟨a, r3⟩) for the rows r_i = b + i·rowBytes of length k
+// (rowBytes = 0 computes one dot product in every lane).
+@inline function dot4(a: usize, b: usize, rowBytes: usize, k: i32): v128 {
+  let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
+  let p = 0;
+  for (; p + 4 <= k; p += 4) {
+    const q = <usize>p * 4;
+    const av = v128.load(a + q);
+    s0 = f32x4.add(s0, f32x4.mul(av, v128.load(b + q)));
+    s1 = f32x4.add(s1, f32x4.mul(av, v128.load(b + rowBytes + q)));
+    s2 = f32x4.add(s2, f32x4.mul(av, v128.load(b + 2 * rowBytes + q)));
+    s3 = f32x4.add(s3, f32x4.mul(av, v128.load(b + 3 * rowBytes + q)));
+  }
+  // Transpose-and-add: lane i = horizontal sum of s_i.
+  const t0 = f32x4.add(i32x4.shuffle(s0, s1, 0, 4, 1, 5), i32x4.shuffle(s0, s1, 2, 6, 3, 7));
+  const t1 = f32x4.add(i32x4.shuffle(s2, s3, 0, 4, 1, 5), i32x4.shuffle(s2, s3, 2, 6, 3, 7));
+  let sums = f32x4.add(i32x4.shuffle(t0, t1, 0, 1, 4, 5), i32x4.shuffle(t0, t1, 2, 3, 6, 7));
+  for (; p < k; p++) {
+    const q = <usize>p * 4;
+    const ap = f32x4.splat(load<f32>(a + q));
+    const bp = f32x4.replace_lane(f32x4.replace_lane(f32x4.replace_lane(f32x4.splat(load<f32>(b + q)), 1,
+      load<f32>(b + rowBytes + q)), 2, load<f32>(b + 2 * rowBytes + q)), 3, load<f32>(b + 3 * rowBytes + q));
+    sums = f32x4.add(sums, f32x4.mul(ap, bp));
+  }
+  return sums;
+}
+
+// y[0..n] += s · x[0..n]
+@inline function rowAxpy(s: f32, x: usize, y: usize, n: i32): void {
+  const sv = f32x4.splat(s);
+  let j = 0;
+  for (; j + 4 <= n; j += 4) {
+    const q = <usize>j * 4;
+    v128.store(y + q, f32x4.add(v128.load(y + q), f32x4.mul(sv, v128.load(x + q))));
+  }
+  for (; j < n; j++) store<f32>(y + <usize>j * 4, load<f32>(y + <usize>j * 4) + s * load<f32>(x + <usize>j * 4));
 }
 
 // C[i][j] = beta · C[i][j]; beta = 0 writes zeros (NaN is not propagated).

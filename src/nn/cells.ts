@@ -84,8 +84,8 @@ abstract class CellModule extends Module {
     return zeros([batch, this.hiddenSize], { backend: this.parameters()[0].backend });
   }
 
-  /** Checks x [B, inputSize] and each state tensor [B, hiddenSize]; returns B. */
-  protected checkStep(x: Tensor, states: Record<string, unknown>): number {
+  /** Checks x [B, inputSize] and each state tensor [B, hiddenSize]. */
+  protected checkStep(x: Tensor, states: Record<string, unknown>): void {
     checkRank(x, 'input', [2], '[B, inputSize]');
     const B = x.shape[0];
     checkShape(x, 'input', [B, this.inputSize]);
@@ -93,7 +93,6 @@ abstract class CellModule extends Module {
       if (!(s instanceof Tensor)) throw new ValueError(argument, `a tensor [${B}, ${this.hiddenSize}]`, describe(s));
       checkShape(s, argument, [B, this.hiddenSize]);
     }
-    return B;
   }
 }
 

@@ -15,6 +15,8 @@ import { reshape } from '../ops/basic.ts';
 import { sampleNext, type SamplingOptions } from '../sampling/index.ts';
 import { ValueError } from '../errors.ts';
 import { CharLMNet, type CellKind, type RecurrentState } from './charlm-net.ts';
+import { DEFAULT_TRAIN_OPTIONS, Trainer, type TrainOptions } from './trainer.ts';
+import { trainValidationSplit } from '../data/batching.ts';
 
 export const START = '<s>';
 export const END = '</s>';
@@ -59,6 +61,29 @@ export class CharLM {
       throw new ValueError('vocab', `the special tokens ${START} and ${END} for a sequence model`, `[${vocab.specials.join(', ')}]`);
     }
     this.net = new CharLMNet({ ...config, vocabSize: vocab.size, backend: options.backend ?? getBackend(), rng: options.rng });
+  }
+
+  /**
+   * Trains a model on a text (last 10 % held out for validation) with the given model and training
+   * options; `onStep` sees every step. Returns the model and its trainer (history, validation).
+   */
+  static train(
+    text: string,
+    options: Partial<CharLMConfig> & Partial<TrainOptions> & { backend?: Backend; onStep?: (trainer: Trainer) => void } = {},
+  ): { model: CharLM; trainer: Trainer } {
+    const { backend, onStep, ...rest } = options;
+    const vocab = CharVocab.fromText(text);
+    const config = { ...DEFAULT_CONFIG, ...pick(rest, Object.keys(DEFAULT_CONFIG)), sequences: false };
+    const model = new CharLM(vocab, config as CharLMConfig, { backend, rng: new Random(rest.seed ?? 0) });
+    const { train, validation } = trainValidationSplit(vocab.encode(text));
+    const trainer = new Trainer(model, { kind: 'text', train, validation }, pick(rest, [...Object.keys(DEFAULT_TRAIN_OPTIONS), 'steps', 'epochs', 'minutes']));
+    if (!Number.isFinite(trainer.totalSteps)) throw new ValueError('options', 'a budget: steps or epochs', 'neither');
+    while (trainer.step < trainer.totalSteps) {
+      trainer.trainStep();
+      onStep?.(trainer);
+    }
+    trainer.validate();
+    return { model, trainer };
   }
 
   get backend(): Backend {
@@ -188,6 +213,10 @@ export class CharLM {
   describe(): { config: CharLMConfig; vocab: CharVocabJSON } {
     return { config: this.config, vocab: this.vocab.toJSON() };
   }
+}
+
+function pick<T extends object>(o: T, keys: string[]): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([k]) => keys.includes(k))) as Partial<T>;
 }
 
 function disposeState(state: RecurrentState): void {

@@ -35,7 +35,7 @@ export function rnnCellForward(act: i32, B: i32, H: i32, pre: usize, hPrev: usiz
       lanes = lanesAt(j, H);
       const o = r + <usize>j * 4;
       const p = ld(pre + o, lanes);
-      const v = act == 0 ? tanhv(p) : f32x4.max(p, splat(0));
+      const v = act == 0 ? tanhv(p) : f32x4.pmax(splat(0), p);
       st(h + o, v, lanes);
       if (out) st(out + o, v, lanes);
     }

@@ -37,7 +37,7 @@ export function unary(op: i32, x: usize, y: usize, n: i32): void {
     switch (op) {
       case 0: r = tanhv(v); break;
       case 1: r = sigmoidv(v); break;
-      case 2: r = f32x4.max(v, splat(0)); break;
+      case 2: r = f32x4.pmax(splat(0), v); break;
       case 3: r = expv(v); break;
       case 4: r = logv(v, lanes); break;
       default: r = f32x4.neg(v);

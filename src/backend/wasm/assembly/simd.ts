@@ -21,10 +21,13 @@
 }
 
 // e^x (Cephes expf): x = n·ln2 + r with |r| ≤ ln2/2, e^r by a degree-5 polynomial, 2ⁿ by exponent
-// bits; about 1 ulp. The input is clamped to [−87.3, 88.37], the normal float range of e^x.
+// bits; about 1 ulp. The input is clamped to [−87.3, 88.37], the normal float range of e^x
+// (pmin/pmax: one instruction each, NaN passes through).
+// n = round(x·log₂e) by adding 1.5·2²³, which leaves n in the low mantissa bits of the sum.
 @inline export function expv(x: v128): v128 {
-  x = f32x4.min(f32x4.max(x, splat(-87.3)), splat(88.37));
-  const n = f32x4.floor(f32x4.add(f32x4.mul(x, splat(1.44269504088896341)), splat(0.5)));
+  x = f32x4.pmin(f32x4.pmax(x, splat(-87.3)), splat(88.37));
+  const shifted = f32x4.add(f32x4.mul(x, splat(1.44269504088896341)), splat(12582912.0));
+  const n = f32x4.sub(shifted, splat(12582912.0));
   let r = f32x4.sub(x, f32x4.mul(n, splat(0.693359375)));
   r = f32x4.sub(r, f32x4.mul(n, splat(-2.12194440e-4)));
   let y = splat(1.9875691500e-4);
@@ -34,7 +37,8 @@
   y = f32x4.add(f32x4.mul(y, r), splat(1.6666665459e-1));
   y = f32x4.add(f32x4.mul(y, r), splat(5.0000001201e-1));
   y = f32x4.add(f32x4.add(f32x4.mul(y, f32x4.mul(r, r)), r), splat(1));
-  const twoN = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(127)), 23);
+  // 2ⁿ: the bits of `shifted` are 0x4B400000 + n; rebias n to the exponent field.
+  const twoN = i32x4.shl(i32x4.add(shifted, i32x4.splat(127 - 0x4b400000)), 23);
   return f32x4.mul(y, twoN);
 }
 

@@ -27,16 +27,17 @@ function scaleOutput(m: number, n: number, beta: number, c: F32, cOff: number, l
   }
 }
 
-// C[i,:] += alpha·A[i,p]·B[p,:]
+// C[i,:] += alpha·A[i,p]·B[p,:], four p at a time
 function gemmNN(m: number, n: number, k: number, alpha: number, a: F32, aOff: number, lda: number,
   b: F32, bOff: number, ldb: number, c: F32, cOff: number, ldc: number): void {
   for (let i = 0; i < m; i++) {
+    const ai = aOff + i * lda;
     const ci = cOff + i * ldc;
-    for (let p = 0; p < k; p++) {
-      const s = alpha * a[aOff + i * lda + p];
-      const bp = bOff + p * ldb;
-      for (let j = 0; j < n; j++) c[ci + j] += s * b[bp + j];
+    let p = 0;
+    for (; p + 4 <= k; p += 4) {
+      addFourRows(n, alpha * a[ai + p], alpha * a[ai + p + 1], alpha * a[ai + p + 2], alpha * a[ai + p + 3], b, bOff + p * ldb, ldb, c, ci);
     }
+    for (; p < k; p++) addRow(n, alpha * a[ai + p], b, bOff + p * ldb, c, ci);
   }
 }
 
@@ -62,17 +63,19 @@ function gemmNT(m: number, n: number, k: number, alpha: number, a: F32, aOff: nu
   }
 }
 
-// C[i,:] += alpha·A[p,i]·B[p,:]
+// C[i,:] += alpha·A[p,i]·B[p,:], four p at a time
 function gemmTN(m: number, n: number, k: number, alpha: number, a: F32, aOff: number, lda: number,
   b: F32, bOff: number, ldb: number, c: F32, cOff: number, ldc: number): void {
-  for (let p = 0; p < k; p++) {
+  let p = 0;
+  for (; p + 4 <= k; p += 4) {
     const ap = aOff + p * lda;
-    const bp = bOff + p * ldb;
     for (let i = 0; i < m; i++) {
-      const s = alpha * a[ap + i];
-      const ci = cOff + i * ldc;
-      for (let j = 0; j < n; j++) c[ci + j] += s * b[bp + j];
+      addFourRows(n, alpha * a[ap + i], alpha * a[ap + lda + i], alpha * a[ap + 2 * lda + i], alpha * a[ap + 3 * lda + i],
+        b, bOff + p * ldb, ldb, c, cOff + i * ldc);
     }
+  }
+  for (; p < k; p++) {
+    for (let i = 0; i < m; i++) addRow(n, alpha * a[aOff + p * lda + i], b, bOff + p * ldb, c, cOff + i * ldc);
   }
 }
 
@@ -86,4 +89,18 @@ function gemmTT(m: number, n: number, k: number, alpha: number, a: F32, aOff: nu
       c[cOff + i * ldc + j] += alpha * s;
     }
   }
+}
+
+/** c[cRow + j] += s·b[bRow + j] for j < n. */
+function addRow(n: number, s: number, b: F32, bRow: number, c: F32, cRow: number): void {
+  for (let j = 0; j < n; j++) c[cRow + j] += s * b[bRow + j];
+}
+
+/**
+ * c[cRow + j] += Σ_r s_r·b[b0 + r·ldb + j] (r < 4) for j < n: four rows of B in one pass over the
+ * row of C, which quarters the loads and stores of C (the bottleneck of the one-row loop).
+ */
+function addFourRows(n: number, s0: number, s1: number, s2: number, s3: number, b: F32, b0: number, ldb: number, c: F32, cRow: number): void {
+  const b1 = b0 + ldb, b2 = b1 + ldb, b3 = b2 + ldb;
+  for (let j = 0; j < n; j++) c[cRow + j] += s0 * b[b0 + j] + s1 * b[b1 + j] + s2 * b[b2 + j] + s3 * b[b3 + j];
 }

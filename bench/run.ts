@@ -203,8 +203,18 @@ ${table}
   renameSync(`${path}.tmp`, path);
 }
 
+/** Parses the command line, or prints what is wrong with it and exits with status 2. */
+function parseOptionsOrExit(): ReturnType<typeof parseOptions> {
+  try {
+    return parseOptions();
+  } catch (e) {
+    console.error((e as Error).message);
+    process.exit(2);
+  }
+}
+
 async function main(): Promise<void> {
-  const options = parseOptions();
+  const options = parseOptionsOrExit();
   const withTorch = !options['no-torch'] && (await torchAvailable());
   if (!options['no-torch'] && !withTorch) console.error(`bench: ${PYTHON} cannot import torch; running without the PyTorch anchor`);
   const impls = [...(withTorch ? [torchImpl] : []), ...rnnkitImpls(options.backend)];

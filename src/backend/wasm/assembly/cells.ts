@@ -1,7 +1,7 @@
 // Fused recurrent cells: one timestep for a batch of B rows, equations as in the Backend contract
 // (src/backend/backend.ts). Pointers are byte addresses already offset to the timestep; a null
 // pointer (0) means "absent" for out, dOut and lengths. Row b is inactive when t ≥ lengths[b].
-import { lanesAt, ld, st, splat, sigmoidv, tanhv } from './simd';
+import { lanesAt, ld, ones, st, splat, sigmoidv, tanhv } from './simd';
 
 @inline function isActive(lengths: usize, b: i32, t: i32): bool {
   return lengths == 0 || t < load<i32>(lengths + 4 * b);
@@ -56,7 +56,7 @@ export function rnnCellBackward(act: i32, B: i32, H: i32, h: usize, dOut: usize,
       const o = r + <usize>j * 4;
       const g = f32x4.add(ld(dh + o, lanes), ldOr0(dOut, o, lanes));
       const v = ld(h + o, lanes);
-      const d = act == 0 ? f32x4.sub(splat(1), f32x4.mul(v, v)) : v128.and(f32x4.gt(v, splat(0)), splat(1));
+      const d = act == 0 ? f32x4.sub(ones(), f32x4.mul(v, v)) : v128.and(f32x4.gt(v, splat(0)), ones());
       st(dPre + o, f32x4.mul(g, d), lanes);
       st(dh + o, splat(0), lanes);
     }
@@ -94,7 +94,7 @@ export function lstmCellBackward(
   B: i32, H: i32, gates: usize, cPrev: usize, c: usize, dOut: usize, dh: usize, dc: usize, dGates: usize, lengths: usize, t: i32,
 ): void {
   const rowBytes = <usize>H * 4;
-  const one = splat(1);
+  const one = ones();
   for (let b = 0; b < B; b++) {
     const r = <usize>b * rowBytes;
     const di = dGates + 4 * r, df = di + rowBytes, dg = df + rowBytes, dO = dg + rowBytes;
@@ -156,7 +156,7 @@ export function gruBlend(B: i32, H: i32, xg: usize, hg: usize, hPrev: usize, h: 
       const hnv = resetAfter ? f32x4.mul(ld(xr + q, lanes), ld(hn + q, lanes)) : ld(hn + q, lanes);
       const nv = tanhv(f32x4.add(ld(xn + q, lanes), hnv));
       st(xn + q, nv, lanes);
-      const hv = f32x4.add(f32x4.mul(f32x4.sub(splat(1), zv), nv), f32x4.mul(zv, ld(hPrev + o, lanes)));
+      const hv = f32x4.add(f32x4.mul(f32x4.sub(ones(), zv), nv), f32x4.mul(zv, ld(hPrev + o, lanes)));
       st(h + o, hv, lanes);
       if (out) st(out + o, hv, lanes);
     }
@@ -169,7 +169,7 @@ export function gruUpdateBackward(
   B: i32, H: i32, xg: usize, hPrev: usize, dOut: usize, dh: usize, dXg: usize, dHg: usize, lengths: usize, t: i32,
 ): void {
   const rowBytes = <usize>H * 4;
-  const one = splat(1);
+  const one = ones();
   for (let b = 0; b < B; b++) {
     const r = <usize>b * rowBytes;
     const dxz = dXg + 3 * r + rowBytes, dxn = dxz + rowBytes;
@@ -206,7 +206,7 @@ export function gruResetAfterBackward(B: i32, H: i32, xg: usize, hg: usize, dXg:
       lanes = lanesAt(j, H);
       const q = <usize>j * 4;
       const rv = ld(xr + q, lanes), dn = ld(dxn + q, lanes);
-      const dr = f32x4.mul(f32x4.mul(f32x4.mul(dn, ld(hn + q, lanes)), rv), f32x4.sub(splat(1), rv));
+      const dr = f32x4.mul(f32x4.mul(f32x4.mul(dn, ld(hn + q, lanes)), rv), f32x4.sub(ones(), rv));
       st(dxr + q, dr, lanes); st(dhr + q, dr, lanes);
       st(dhn + q, f32x4.mul(dn, rv), lanes);
     }
@@ -223,7 +223,7 @@ export function gruResetGateBackward(B: i32, H: i32, xg: usize, hPrev: usize, dR
       lanes = lanesAt(j, H);
       const q = <usize>j * 4, o = r + q;
       const rv = ld(xr + q, lanes), d = ld(dRh + o, lanes);
-      const dr = f32x4.mul(f32x4.mul(f32x4.mul(d, ld(hPrev + o, lanes)), rv), f32x4.sub(splat(1), rv));
+      const dr = f32x4.mul(f32x4.mul(f32x4.mul(d, ld(hPrev + o, lanes)), rv), f32x4.sub(ones(), rv));
       st(dxr + q, dr, lanes); st(dhr + q, dr, lanes);
       st(dh + o, f32x4.add(ld(dh + o, lanes), f32x4.mul(d, rv)), lanes);
     }

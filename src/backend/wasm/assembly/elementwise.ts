@@ -1,7 +1,7 @@
 // Elementwise kernels, reductions, softmax / cross-entropy and embedding gather / scatter-add.
 // Pointers are byte addresses; n counts elements. Op codes follow the order of the Backend's
 // UnaryOp ('tanh', 'sigmoid', 'relu', 'exp', 'log', 'neg') and BinaryOp ('add', 'sub', 'mul', 'div').
-import { lanesAt, ld, st, splat, expv, sigmoidv, tanhv } from './simd';
+import { lanesAt, ld, ones, st, splat, expv, sigmoidv, tanhv } from './simd';
 
 // x[i] = value
 export function fill(x: usize, value: f32, n: i32): void {
@@ -48,7 +48,7 @@ export function unary(op: i32, x: usize, y: usize, n: i32): void {
 
 // dx += dy · op'(·): tanh 1 − y², sigmoid y(1 − y), relu [y > 0], exp y, log 1/x, neg −1
 export function unaryBackward(op: i32, x: usize, y: usize, dy: usize, dx: usize, n: i32): void {
-  const one = splat(1);
+  const one = ones();
   for (let i = 0, lanes = 0; i < n; i += lanes) {
     lanes = lanesAt(i, n);
     const o = 4 * i;

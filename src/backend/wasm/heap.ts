@@ -21,12 +21,14 @@ export class WasmHeap {
   private readonly freeBlocks = new Map<number, number[]>();
   /** Size class of every live block, by byte offset. */
   private readonly live = new Map<number, number>();
-  /** Every buffer object the memory has had (a grow hands out a new one; the old views keep theirs). */
-  private readonly buffers = new WeakSet<ArrayBufferLike>();
+  /**
+   * Every buffer object a view was made on: a grow hands out a new one (the old views keep
+   * theirs), and V8 may hand out a fresh wrapper of the same shared memory after a GC.
+   */
+  private readonly buffers = new Set<ArrayBufferLike>();
 
   constructor(readonly memory: WebAssembly.Memory, base: number, private readonly maxBytes: number) {
     this.top = Math.ceil(base / ALIGN) * ALIGN;
-    this.buffers.add(memory.buffer);
   }
 
   /** Whether an array is a view into this heap's memory. */
@@ -53,7 +55,9 @@ export class WasmHeap {
   alloc(n: number, dtype: DType): Storage {
     if (!Number.isInteger(n) || n < 0) throw new RangeError(`alloc: n must be a non-negative integer, got ${n}`);
     const offset = this.allocBytes(4 * n);
-    return dtype === 'int32' ? new Int32Array(this.memory.buffer, offset, n) : new Float32Array(this.memory.buffer, offset, n);
+    const buffer = this.memory.buffer;
+    this.buffers.add(buffer);
+    return dtype === 'int32' ? new Int32Array(buffer, offset, n) : new Float32Array(buffer, offset, n);
   }
 
   free(a: Storage): void {
@@ -76,6 +80,5 @@ export class WasmHeap {
     // Grow by at least a quarter of the current size so that growth is amortised.
     const target = Math.min(this.maxBytes, Math.max(end, have + have / 4));
     this.memory.grow(Math.ceil((target - have) / PAGE));
-    this.buffers.add(this.memory.buffer);
   }
 }

@@ -7,8 +7,9 @@
 //       pack op(A)[MC×KC] into MR-tall strips (k-major),
 //       every MR×NR tile:  C_tile += alpha · Σ_p Astrip[p] ⊗ Bstrip[p]   (8 v128 accumulators).
 //
-// Each element of C is accumulated in the same order whatever the tile or thread it falls in,
-// so results do not depend on how C is split between threads.
+// A product with a single row of C takes an unpacked GEMV path instead. Each element of C is
+// accumulated in the same order whatever the tile or thread it falls in, so results do not
+// depend on how C is split between threads.
 // Pointers are byte addresses in the shared linear memory; leading dimensions count elements.
 
 const MR = 4; // rows of a micro-tile (one broadcast of A per row)
@@ -50,13 +51,13 @@ export function gemm(
     const j1 = slabStart(n, NR, part + 1, parts);
     if (j1 <= j0) return;
     const bShift = transB ? <usize>j0 * ldb : <usize>j0;
-    gemmBlock(transA, transB, m, j1 - j0, k, alpha, a, lda, b + 4 * bShift, ldb, beta, c + <usize>j0 * 4, ldc);
+    gemmBlock(transA, transB, m, j1 - j0, k, alpha, a, lda, b + 4 * bShift, ldb, beta, c + <usize>j0 * 4, ldc, m == 1);
   } else {
     const i0 = slabStart(m, MR, part, parts);
     const i1 = slabStart(m, MR, part + 1, parts);
     if (i1 <= i0) return;
     const aShift = transA ? <usize>i0 : <usize>i0 * lda;
-    gemmBlock(transA, transB, i1 - i0, n, k, alpha, a + 4 * aShift, lda, b, ldb, beta, c + <usize>i0 * 4 * ldc, ldc);
+    gemmBlock(transA, transB, i1 - i0, n, k, alpha, a + 4 * aShift, lda, b, ldb, beta, c + <usize>i0 * 4 * ldc, ldc, false);
   }
 }
 
@@ -68,11 +69,11 @@ export function gemm(
 
 function gemmBlock(
   transA: bool, transB: bool, m: i32, n: i32, k: i32, alpha: f32,
-  a: usize, lda: i32, b: usize, ldb: i32, beta: f32, c: usize, ldc: i32,
+  a: usize, lda: i32, b: usize, ldb: i32, beta: f32, c: usize, ldc: i32, singleRow: bool,
 ): void {
   scaleMatrix(c, m, n, ldc, beta);
   if (k == 0 || alpha == 0) return;
-  if (m == 1) {
+  if (singleRow) {
     gemv(transA, transB, n, k, alpha, a, lda, b, ldb, c);
     return;
   }

@@ -141,6 +141,7 @@ export class WasmBackend implements Backend {
   }
 
   binary(op: BinaryOp, a: F32, b: F32, out: F32, n: number, bLen: number): void {
+    if (n > 0 && !(bLen >= 1)) throw new RangeError(`binary: bLen must be ≥ 1, got ${bLen}`);
     this.k.binary(BINARY_CODE[op], this.at(a), this.at(b), this.at(out), n, bLen);
   }
 

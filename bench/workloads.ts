@@ -6,16 +6,17 @@
 import type { Backend } from '../src/backend/backend.ts';
 import { Tensor, tidy, zeros } from '../src/tensor/tensor.ts';
 import { Random } from '../src/tensor/random.ts';
-import { backward, noGrad } from '../src/autograd/tape.ts';
+import { backward } from '../src/autograd/tape.ts';
 import { reshape } from '../src/ops/basic.ts';
 import { concat, slice } from '../src/ops/shape.ts';
 import { crossEntropy } from '../src/ops/softmax.ts';
 import { Module } from '../src/nn/module.ts';
 import { Embedding, Linear } from '../src/nn/layers.ts';
 import { GRU } from '../src/nn/rnn.ts';
-import { CharLMNet, type RecurrentState } from '../src/models/charlm-net.ts';
+import { CharLMNet } from '../src/models/charlm-net.ts';
 import { Adam, clipGradNorm } from '../src/optim/index.ts';
 import { sampleNext } from '../src/sampling/index.ts';
+import { Stepper } from '../src/models/stepper.ts';
 
 export type WorkloadId = 'W1' | 'W2' | 'W3';
 export const WORKLOAD_IDS: readonly WorkloadId[] = ['W1', 'W2', 'W3'];
@@ -77,27 +78,19 @@ const W1: Workload = {
   },
 };
 
-/** W2: one token per step with batch 1, temperature 0.8, the drawn token fed back, state carried. */
+/** W2: one token per step with batch 1, temperature 0.8, the drawn token fed back, state carried (the Stepper path `rnnkit sample` uses). */
 const W2: Workload = {
   metric: 'tokens_per_s',
   warmupSteps: 50,
   stepsPerRep: 2000,
   create(backend) {
     const rng = new Random(SEED);
-    const net = new CharLMNet({ ...CHAR_LM, backend, rng }).eval();
-    const token = zeros([1, 1], { dtype: 'int32', backend });
-    let state: RecurrentState | null = null;
+    const stepper = new Stepper(new CharLMNet({ ...CHAR_LM, backend, rng }).eval());
+    let token = 0;
     return {
       itemsPerStep: 1,
       step() {
-        const previous = state;
-        state = noGrad(() => tidy(() => {
-          const { logits, state: next } = net.forward(token, previous);
-          token.data[0] = sampleNext(logits.f32.subarray(0, CHAR_LM.vocabSize), { temperature: 0.8 }, rng);
-          return next;
-        }));
-        previous?.h.dispose();
-        previous?.c?.dispose();
+        token = sampleNext(stepper.step(token), { temperature: 0.8 }, rng);
       },
     };
   },

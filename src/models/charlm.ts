@@ -14,7 +14,8 @@ import { crossEntropy } from '../ops/softmax.ts';
 import { reshape } from '../ops/basic.ts';
 import { sampleNext, type SamplingOptions } from '../sampling/index.ts';
 import { ValueError } from '../errors.ts';
-import { CharLMNet, type CellKind, type RecurrentState } from './charlm-net.ts';
+import { CharLMNet, type CellKind } from './charlm-net.ts';
+import { Stepper } from './stepper.ts';
 import { DEFAULT_TRAIN_OPTIONS, Trainer, type TrainOptions } from './trainer.ts';
 import { trainValidationSplit } from '../data/batching.ts';
 
@@ -164,23 +165,18 @@ export class CharLM {
       ? Int32Array.from([this.vocab.specialId(START), ...this.vocab.encode(prime)])
       : this.vocab.encode(prime.length > 0 ? prime : this.vocab.decode([0]));
     const end = this.config.sequences ? this.vocab.specialId(END) : -1;
-    const wasTraining = this.net.training;
-    this.net.eval();
-    let ids = context;
-    let state: RecurrentState | null = null;
+    const stepper = new Stepper(this.net);
     try {
+      let logits = stepper.step(context[0]);
+      for (let i = 1; i < context.length; i++) logits = stepper.step(context[i]);
       for (let i = 0; i < length; i++) {
-        const next = this.step(ids, state);
-        if (state) disposeState(state);
-        state = next.state;
-        const id = sampleNext(next.logits, options, rng);
+        const id = sampleNext(logits, options, rng);
         if (id === end) break;
         yield this.vocab.decode([id]);
-        ids = Int32Array.of(id);
+        logits = stepper.step(id);
       }
     } finally {
-      if (state) disposeState(state);
-      this.net.train(wasTraining);
+      stepper.dispose();
     }
   }
 
@@ -197,18 +193,6 @@ export class CharLM {
     return [...this.generate(options)].join('');
   }
 
-  /** Feeds ids (batch 1) from `state`; returns a copy of the last position's logits and the new state. */
-  private step(ids: Int32Array, state: RecurrentState | null): { logits: Float32Array; state: RecurrentState } {
-    const V = this.vocab.size;
-    return noGrad(() =>
-      tidy(() => {
-        const input = tensor(ids, [ids.length, 1], { dtype: 'int32', backend: this.backend });
-        const { logits, state: next } = this.net.forward(input, state);
-        return { logits: logits.f32.slice((ids.length - 1) * V, ids.length * V), state: next };
-      }),
-    );
-  }
-
   /** The JSON half of a checkpoint (the weights are `net.stateDict()`). */
   describe(): { config: CharLMConfig; vocab: CharVocabJSON } {
     return { config: this.config, vocab: this.vocab.toJSON() };
@@ -217,11 +201,6 @@ export class CharLM {
 
 function pick<T extends object>(o: T, keys: string[]): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([k]) => keys.includes(k))) as Partial<T>;
-}
-
-function disposeState(state: RecurrentState): void {
-  state.h.dispose();
-  state.c?.dispose();
 }
 
 function summarize(totalNats: number, count: number): Evaluation {

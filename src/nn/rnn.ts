@@ -91,6 +91,11 @@ export class RecurrentLayer extends Module {
     }
   }
 
+  /** The weights of one layer and direction (index = layer · directions + direction). */
+  layerWeights(index: number): SequenceWeights {
+    return this.weights[index];
+  }
+
   get directions(): number {
     return this.bidirectional ? 2 : 1;
   }

@@ -1,0 +1,97 @@
+/**
+ * One-token-at-a-time inference for a CharLMNet (sampling): every buffer is allocated once, and a
+ * step is a handful of kernel calls — an embedding row copy, per layer two matrix-vector products
+ * into the gate row and the fused cell kernel (state updated in place), and the read-out product.
+ * No tensors, no autograd, no allocation per token.
+ */
+import type { Backend, F32 } from '../backend/backend.ts';
+import { ValueError } from '../errors.ts';
+import type { CharLMNet } from './charlm-net.ts';
+import type { SequenceWeights } from '../ops/recurrent.ts';
+
+interface LayerBuffers {
+  weights: SequenceWeights;
+  inputSize: number;
+  gates: F32; // [gateRows]: W_ih x + b (+ W_hh h + b_hh except for the GRU)
+  hiddenGates: F32 | null; // GRU: W_hh h + b_hh
+  h: F32;
+  c: F32 | null;
+}
+
+export class Stepper {
+  private readonly backend: Backend;
+  private readonly layers: LayerBuffers[];
+  private readonly logits: F32;
+  private readonly owned: F32[] = [];
+
+  constructor(private readonly net: CharLMNet) {
+    const rnn = net.rnn;
+    if (rnn.bidirectional) throw new ValueError('net', 'a unidirectional recurrent layer for step-by-step generation', 'a bidirectional one');
+    this.backend = net.embedding.weight.backend;
+    const H = rnn.hiddenSize;
+    const mode = rnn.mode;
+    const gateRows = rnn.layerWeights(0).weightIh.shape[0];
+    this.layers = Array.from({ length: rnn.numLayers }, (_, l) => ({
+      weights: rnn.layerWeights(l),
+      inputSize: l === 0 ? rnn.inputSize : H,
+      gates: this.alloc(gateRows),
+      hiddenGates: mode === 'GRU' ? this.alloc(gateRows) : null,
+      h: this.alloc(H),
+      c: mode === 'LSTM' ? this.alloc(H) : null,
+    }));
+    this.logits = this.alloc(net.linear.outFeatures);
+  }
+
+  private alloc(n: number): F32 {
+    const a = this.backend.alloc(n, 'float32');
+    this.owned.push(a);
+    return a;
+  }
+
+  /** Zeroes the recurrent state. */
+  reset(): void {
+    for (const layer of this.layers) {
+      this.backend.fill(layer.h, 0, layer.h.length, 0);
+      if (layer.c) this.backend.fill(layer.c, 0, layer.c.length, 0);
+    }
+  }
+
+  /** Feeds one token; returns the next-token logits (a view, valid until the next step). */
+  step(id: number): F32 {
+    const { backend: be, net } = this;
+    const vocab = net.embedding.numEmbeddings;
+    if (!Number.isInteger(id) || id < 0 || id >= vocab) throw new ValueError('id', `a token id in [0, ${vocab})`, String(id));
+    // The first layer reads its input straight from the embedding row; later layers read h below.
+    let input: F32 = net.embedding.weight.f32;
+    let inputOff = id * net.embedding.embeddingDim;
+    const H = net.rnn.hiddenSize;
+    for (const layer of this.layers) {
+      const { weights: w, inputSize: I, gates, hiddenGates, h, c } = layer;
+      const G = gates.length;
+      // gates = x·W_ihᵀ + b_ih;  recurrent part = h·W_hhᵀ + b_hh (into gates, or its own row for the GRU)
+      be.gemm(false, true, 1, G, I, 1, input, inputOff, I, w.weightIh.f32, 0, I, 0, gates, 0, G);
+      if (w.biasIh) be.axpy(1, w.biasIh.f32, 0, gates, 0, G);
+      const recurrent = hiddenGates ?? gates;
+      be.gemm(false, true, 1, G, H, 1, h, 0, H, w.weightHh.f32, 0, H, hiddenGates ? 0 : 1, recurrent, 0, G);
+      if (w.biasHh) be.axpy(1, w.biasHh.f32, 0, recurrent, 0, G);
+      switch (net.rnn.mode) {
+        case 'LSTM': be.lstmCellForward(1, H, gates, 0, c!, 0, h, 0, c!, 0, h, 0, null, 0, null, 0); break;
+        case 'GRU': be.gruCellForward(1, H, gates, 0, hiddenGates!, 0, h, 0, h, 0, null, 0, null, 0); break;
+        case 'RNN_TANH': be.rnnCellForward('tanh', 1, H, gates, 0, h, 0, h, 0, null, 0, null, 0); break;
+        case 'RNN_RELU': be.rnnCellForward('relu', 1, H, gates, 0, h, 0, h, 0, null, 0, null, 0); break;
+      }
+      input = h;
+      inputOff = 0;
+    }
+    const V = this.logits.length;
+    be.gemm(false, true, 1, V, H, 1, input, 0, H, net.linear.weight.f32, 0, H, 0, this.logits, 0, V);
+    if (net.linear.bias) be.axpy(1, net.linear.bias.f32, 0, this.logits, 0, V);
+    return this.logits;
+  }
+
+  /** Returns the buffers to the backend. */
+  dispose(): void {
+    for (const a of this.owned) this.backend.free(a);
+    this.owned.length = 0;
+  }
+}

@@ -13,6 +13,13 @@ export const SPIN_ITERATIONS = 20_000;
 export const CONTROL_BYTES = 4 * SLOT.count;
 /** Slabs per thread: small enough to balance when a thread is descheduled. */
 const SLABS_PER_THREAD = 4;
+/**
+ * Contention guard: after this many products in a row where the caller waited longer for the
+ * workers than it computed itself (the cores are busy with other processes), the next
+ * SOLO_PRODUCTS products run on the calling thread alone. Results are the same either way.
+ */
+const STALLS_BEFORE_SOLO = 3;
+const SOLO_PRODUCTS = 256;
 
 export interface WorkerInit {
   module: WebAssembly.Module;
@@ -38,6 +45,8 @@ export class GemmTeam {
   private readonly ctrl: Int32Array;
   private readonly ctrlF: Float32Array;
   private generation = 0;
+  private stalls = 0;
+  private soloLeft = 0;
 
   constructor(memory: WebAssembly.Memory, control: number, private readonly workers: WorkerHandle[], private readonly gemmSlab: SlabGemm) {
     this.ctrl = new Int32Array(memory.buffer, control, SLOT.count);
@@ -54,6 +63,11 @@ export class GemmTeam {
     transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number,
     a: number, lda: number, b: number, ldb: number, beta: number, c: number, ldc: number,
   ): void {
+    if (this.soloLeft > 0) {
+      this.soloLeft--;
+      this.gemmSlab(+transA, +transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, 0, 1);
+      return;
+    }
     const ctrl = this.ctrl, chunks = this.threads * SLABS_PER_THREAD;
     Atomics.store(ctrl, SLOT.ticket, ticketOf(this.generation, CLOSED));
     ctrl[SLOT.op] = OP_GEMM;
@@ -67,8 +81,18 @@ export class GemmTeam {
     Atomics.store(ctrl, SLOT.ticket, ticketOf(generation, 0));
     Atomics.store(ctrl, SLOT.generation, generation);
     Atomics.notify(ctrl, SLOT.generation);
+    const start = performance.now();
     computeSlabs(ctrl, this.ctrlF, generation, this.gemmSlab);
+    const computed = performance.now();
     awaitValue(ctrl, SLOT.completed, chunks);
+    this.noteWait(computed - start, performance.now() - computed);
+  }
+
+  private noteWait(computing: number, waiting: number): void {
+    this.stalls = waiting > computing ? this.stalls + 1 : 0;
+    if (this.stalls < STALLS_BEFORE_SOLO) return;
+    this.stalls = 0;
+    this.soloLeft = SOLO_PRODUCTS;
   }
 
   close(): void {

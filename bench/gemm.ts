@@ -2,6 +2,7 @@
  * GEMM micro-benchmark of the wasm backend on the char-LM W1 shapes (shared/bench/README.md),
  * with 1 and 2 threads: median GFLOP/s over repeated runs. Run: npx tsx bench/gemm.ts
  */
+import { loadavg } from 'node:os';
 import { createWasmBackend } from '../src/backend/wasm/index.ts';
 
 // [label, transA, transB, m, n, k]
@@ -15,6 +16,9 @@ const SHAPES: [string, boolean, boolean, number, number, number][] = [
 ];
 
 const median = (xs: number[]): number => xs.sort((a, b) => a - b)[xs.length >> 1];
+
+// Other processes on the cores make the 2-thread figures meaningless: say so.
+console.log(`load average before the run: ${loadavg()[0].toFixed(2)}`);
 
 for (const threads of [1, 2]) {
   const backend = await createWasmBackend({ threads });

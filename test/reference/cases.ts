@@ -5,15 +5,11 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
+import type { Case, RefTensor } from './case-fields.ts';
+
+export { field, type Case, type RefTensor } from './case-fields.ts';
 
 export const TOLERANCE = 1e-4;
-
-export interface RefTensor {
-  shape: number[];
-  data: number[];
-}
-
-export type Case = Record<string, unknown> & { kind: string; name: string };
 
 export function referenceDir(): string {
   return process.env.RNNKIT_REFERENCE_DIR ?? join(import.meta.dirname, '..', 'fixtures', 'reference');
@@ -27,12 +23,6 @@ export function loadCases(dir = referenceDir()): Case[] {
     c.name ??= f.replace(/\.json$/, '');
     return c;
   });
-}
-
-/** The field `key` of a case; a missing field fails the case instead of skipping a check. */
-export function field<T = unknown>(c: Case, key: string): T {
-  assert.ok(key in c, `reference case ${c.name}: missing field "${key}"`);
-  return c[key] as T;
 }
 
 /** ‖actual − expected‖ / ‖expected‖ (absolute norm when expected is all zero). */

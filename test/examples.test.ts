@@ -19,3 +19,8 @@ test('examples/dynamic-rnn.ts prints outputs [1, 5, 2] for "hello" and [3, 5, 2]
   assert.equal(rows[1], rows[0]);
   assert.notEqual(rows[2], rows[0]);
 });
+
+test('examples/hello.ts learns "hell" → "ello" with 100 % next-character accuracy', () => {
+  const out = run('hello.ts');
+  assert.match(out, /prediction: "ello" \(100 % next-character accuracy\)/);
+});

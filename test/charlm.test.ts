@@ -42,3 +42,15 @@ test('CharLM.train lowers validation bits per character; samples are seeded', ()
   assert.equal(a, model.sample({ prime: 'ab', length: 30, seed: 5, temperature: 0.5 }));
   assert.equal(a.length, 30);
 });
+
+test('same seed and thread count give bit-identical training (wasm, 2 threads)', async () => {
+  const backend = await createWasmBackend({ threads: 2 });
+  const rng = new Random(11);
+  const text = Array.from({ length: 6000 }, () => 'abcdefgh ,.'[rng.nextInt(11)]).join('');
+  const train = () => {
+    const { model } = CharLM.train(text, { hiddenSize: 128, numLayers: 2, embeddingSize: 32, batchSize: 32, seqLen: 32, steps: 3, seed: 4, backend });
+    return model.net.parameters().map((p) => Array.from(p.f32));
+  };
+  const first = train();
+  assert.deepEqual(train(), first);
+});

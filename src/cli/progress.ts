@@ -14,6 +14,7 @@ export class Progress {
   private lastLine = 0;
   private tokensAtStart = 0;
   private stepAtStart = 0;
+  private secondsAtStart = 0;
   private timeAtStart = 0;
   private lastStep: StepReport | null = null;
 
@@ -28,15 +29,16 @@ export class Progress {
     if (this.mode === 'tty' || this.mode === 'plain') process.stdout.write(line + '\n');
   }
 
-  /** Tokens per second since start (or resume). */
+  /** Training tokens per second of training-step time since start (or resume); validation and sampling excluded. */
   tokensPerSecond(): number {
-    const seconds = (performance.now() - this.timeAtStart) / 1000;
+    const seconds = this.trainer.elapsedSeconds - this.secondsAtStart;
     return seconds > 0 ? (this.trainer.tokensSeen - this.tokensAtStart) / seconds : 0;
   }
 
   start(model: CharLM, backend: string, outDir: string): void {
     this.tokensAtStart = this.trainer.tokensSeen;
     this.stepAtStart = this.trainer.step;
+    this.secondsAtStart = this.trainer.elapsedSeconds;
     this.timeAtStart = performance.now();
     const { cell, hiddenSize, numLayers, embeddingSize } = model.config;
     const o = this.trainer.options;

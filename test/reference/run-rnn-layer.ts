@@ -44,7 +44,8 @@ export function buildLayer(c: Case, backend: Backend): RecurrentLayer {
   }
 }
 
-const copyOut = (t: Tensor): RunTensor => ({ shape: [...t.shape], data: t.f32.slice() });
+/** Copies a tensor's shape and values out of its backend. */
+export const copyOut = (t: Tensor): RunTensor => ({ shape: [...t.shape], data: t.f32.slice() });
 
 export function runRnnLayer(c: Case, backend: Backend): RnnLayerRun {
   return tidy(() => {

@@ -1,13 +1,17 @@
 /**
  * createWasmBackend: the SIMD128 + threads backend. In Node it reads build/wasm/rnnkit.wasm and
- * runs GEMM workers on worker_threads; another platform (browser Web Workers) can be passed in.
+ * runs GEMM workers on worker_threads; in a browser it fetches the module and uses Web Workers
+ * (browserPlatform; the page must be cross-origin isolated).
  */
 import { instantiateWasmBackend, type WasmBackend, type WasmBackendOptions } from './wasm-backend.ts';
 import type { WasmPlatform } from './threads.ts';
+import { browserPlatform } from './browser-platform.ts';
 
 export type { WasmBackend, WasmBackendOptions, WasmPlatform };
+export { browserPlatform };
 
 export async function createWasmBackend(options: WasmBackendOptions & { platform?: WasmPlatform } = {}): Promise<WasmBackend> {
-  const platform = options.platform ?? (await import('./node-platform.ts')).nodePlatform;
+  const inNode = typeof process !== 'undefined' && process.versions?.node !== undefined;
+  const platform = options.platform ?? (inNode ? (await import('./node-platform.ts')).nodePlatform : browserPlatform());
   return instantiateWasmBackend(platform, options);
 }

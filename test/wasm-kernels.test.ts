@@ -1,6 +1,6 @@
 // Every kernel of the wasm backend against the reference backend on random inputs of awkward sizes,
 // with 1 and 2 threads; GEMM in all transposes with alpha/beta, offsets and leading dimensions;
-// bit-identical results for repeated runs and across thread counts.
+// bit-identical results for repeated runs and across thread counts (GEMM and matVecSum).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Backend, Storage } from '../src/backend/backend.ts';
@@ -119,6 +119,25 @@ for (const threads of [1, 2]) {
         assert.deepEqual(gemmResult(single, args), first);
         assert.ok(relativeError(first, gemmResult(new ReferenceBackend(), args)) <= 1e-5);
       }
+      single.close();
+    });
+
+    test('matVecSum: one or two products, biases or none, offsets, awkward sizes; split across threads bit-identically', async () => {
+      for (const [n, kA, kB] of [[1, 1, 0], [3, 5, 7], [17, 255, 3], [1030, 64, 256], [5, 2, 0]]) {
+        const second = kB > 0;
+        agree(wasm, 'matVecSum', [n, f32(n * kA), f32(kA + 3), 3, kA, second ? f32(n * kB) : null, second ? f32(kB) : null, kB,
+          f32(n), n % 2 ? f32(n) : null, f32(n)]);
+      }
+      const single = await createWasmBackend({ threads: 1 });
+      const args: Arg[] = [1030, f32(1030 * 64), f32(64), 0, 64, f32(1030 * 256), f32(256), 256, f32(1030), f32(1030), f32(1030)];
+      const result = (backend: Backend) => {
+        const xs = materialise(backend, args, 4);
+        (backend.matVecSum as (...a: unknown[]) => void).apply(backend, xs);
+        return Array.from(xs[10] as Float32Array);
+      };
+      const first = result(wasm);
+      assert.deepEqual(result(wasm), first);
+      assert.deepEqual(result(single), first);
       single.close();
     });
 

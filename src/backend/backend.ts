@@ -49,6 +49,17 @@ export interface Backend {
     beta: number, c: F32, cOff: number, ldc: number,
   ): void;
 
+  /**
+   * The products of one recurrent step at batch 1 (sampling), in one call: for j < n,
+   *   y[j] = ⟨Wa[j, :], xa⟩ + ⟨Wb[j, :], xb⟩ + biasA[j] + biasB[j]
+   * with Wa [n, kA] and Wb [n, kB] dense row-major from offset 0, xa read from xaOff, xb from 0.
+   * Wb = null (and kB = 0) drops the second product; a null bias adds nothing. y is overwritten.
+   */
+  matVecSum(
+    n: number, wa: F32, xa: F32, xaOff: number, kA: number,
+    wb: F32 | null, xb: F32 | null, kB: number, biasA: F32 | null, biasB: F32 | null, y: F32,
+  ): void;
+
   // ---- elementwise and reductions (n elements from offset 0) ----------------------------------
 
   fill(x: F32, value: number, n: number, xOff: number): void;

@@ -1,7 +1,8 @@
 /**
  * One-token-at-a-time inference for a CharLMNet (sampling): every buffer is allocated once, and a
- * step is a handful of kernel calls — an embedding row copy, per layer two matrix-vector products
- * into the gate row and the fused cell kernel (state updated in place), and the read-out product.
+ * step is a handful of kernel calls — per layer one fused matrix-vector product (W_ih·x + W_hh·h
+ * + biases, x read straight from the embedding row in the first layer) and the fused cell kernel
+ * (state updated in place), then the read-out product.
  * No tensors, no autograd, no allocation per token.
  */
 import type { Backend, F32 } from '../backend/backend.ts';
@@ -68,12 +69,14 @@ export class Stepper {
     for (const layer of this.layers) {
       const { weights: w, inputSize: I, gates, hiddenGates, h, c } = layer;
       const G = gates.length;
-      // gates = x·W_ihᵀ + b_ih;  recurrent part = h·W_hhᵀ + b_hh (into gates, or its own row for the GRU)
-      be.gemm(false, true, 1, G, I, 1, input, inputOff, I, w.weightIh.f32, 0, I, 0, gates, 0, G);
-      if (w.biasIh) be.axpy(1, w.biasIh.f32, 0, gates, 0, G);
-      const recurrent = hiddenGates ?? gates;
-      be.gemm(false, true, 1, G, H, 1, h, 0, H, w.weightHh.f32, 0, H, hiddenGates ? 0 : 1, recurrent, 0, G);
-      if (w.biasHh) be.axpy(1, w.biasHh.f32, 0, recurrent, 0, G);
+      // gates = W_ih·x + b_ih + W_hh·h + b_hh, one call (the GRU keeps W_hh·h + b_hh in its own row)
+      const wIh = w.weightIh.f32, wHh = w.weightHh.f32, bIh = w.biasIh?.f32 ?? null, bHh = w.biasHh?.f32 ?? null;
+      if (hiddenGates) {
+        be.matVecSum(G, wIh, input, inputOff, I, null, null, 0, bIh, null, gates);
+        be.matVecSum(G, wHh, h, 0, H, null, null, 0, bHh, null, hiddenGates);
+      } else {
+        be.matVecSum(G, wIh, input, inputOff, I, wHh, h, H, bIh, bHh, gates);
+      }
       switch (net.rnn.mode) {
         case 'LSTM': be.lstmCellForward(1, H, gates, 0, c!, 0, h, 0, c!, 0, h, 0, null, 0, null, 0); break;
         case 'GRU': be.gruCellForward(1, H, gates, 0, hiddenGates!, 0, h, 0, h, 0, null, 0, null, 0); break;
@@ -84,8 +87,7 @@ export class Stepper {
       inputOff = 0;
     }
     const V = this.logits.length;
-    be.gemm(false, true, 1, V, H, 1, input, 0, H, net.linear.weight.f32, 0, H, 0, this.logits, 0, V);
-    if (net.linear.bias) be.axpy(1, net.linear.bias.f32, 0, this.logits, 0, V);
+    be.matVecSum(V, net.linear.weight.f32, input, 0, H, null, null, 0, net.linear.bias?.f32 ?? null, null, this.logits);
     return this.logits;
   }
 

@@ -104,3 +104,16 @@ function addFourRows(n: number, s0: number, s1: number, s2: number, s3: number, 
   const b1 = b0 + ldb, b2 = b1 + ldb, b3 = b2 + ldb;
   for (let j = 0; j < n; j++) c[cRow + j] += s0 * b[b0 + j] + s1 * b[b1 + j] + s2 * b[b2 + j] + s3 * b[b3 + j];
 }
+
+/** y[j] = ⟨Wa[j, :], xa⟩ + ⟨Wb[j, :], xb⟩ + biasA[j] + biasB[j] (see Backend.matVecSum). */
+export function matVecSum(
+  n: number, wa: F32, xa: F32, xaOff: number, kA: number,
+  wb: F32 | null, xb: F32 | null, kB: number, biasA: F32 | null, biasB: F32 | null, y: F32,
+): void {
+  for (let j = 0; j < n; j++) {
+    let sum = 0;
+    for (let p = 0; p < kA; p++) sum += wa[j * kA + p] * xa[xaOff + p];
+    if (wb && xb) for (let p = 0; p < kB; p++) sum += wb[j * kB + p] * xb[p];
+    y[j] = sum + (biasA ? biasA[j] : 0) + (biasB ? biasB[j] : 0);
+  }
+}

@@ -4,7 +4,7 @@
  * favours readability; the only concession to speed is a cache-friendly GEMM loop order.
  */
 import type { Backend, BinaryOp, DType, F32, I32, Storage, UnaryOp } from '../backend.ts';
-import { gemm } from './gemm.ts';
+import { gemm, matVecSum } from './gemm.ts';
 import * as cells from './cells.ts';
 import * as optim from './optim.ts';
 
@@ -24,6 +24,7 @@ export class ReferenceBackend implements Backend {
   }
 
   gemm = gemm;
+  matVecSum = matVecSum;
 
   fill(x: F32, value: number, n: number, xOff: number): void {
     x.fill(value, xOff, xOff + n);

@@ -13,5 +13,5 @@ export async function runGemmWorker({ module, memory, control, scratch, spin }, 
   const ctrl = new Int32Array(memory.buffer, control, SLOT.count);
   const ctrlF = new Float32Array(memory.buffer, control, SLOT.count);
   ready();
-  workerLoop(ctrl, ctrlF, kernels.gemm, spin);
+  workerLoop(ctrl, ctrlF, kernels, spin);
 }

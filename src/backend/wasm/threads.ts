@@ -1,11 +1,12 @@
 /**
  * The GEMM thread team: workers that instantiate the same module over the same shared memory and
- * follow the protocol of team-protocol.mjs. The calling thread posts a product, computes slabs
+ * follow the protocol of team-protocol.mjs. The calling thread posts a product (a GEMM or the
+ * batch-1 step product matVecSum), computes slabs
  * itself, and waits until all are done. Workers spin briefly after each job, then sleep in
  * Atomics.wait, so back-to-back per-timestep products are picked up without a wake-up.
  * Platform-neutral: the platform (Node worker_threads, browser Web Workers) only starts workers.
  */
-import { CLOSED, OP_GEMM, OP_STOP, SLOT, computeSlabs, ticketOf, type SlabGemm } from './team-protocol.mjs';
+import { CLOSED, OP_GEMM, OP_MATVEC_SUM, OP_STOP, SLOT, computeSlabs, ticketOf, type SlabKernels } from './team-protocol.mjs';
 
 /** Busy-wait iterations (≈ 1 ns each) before sleeping, for the workers and for the caller. */
 export const SPIN_ITERATIONS = 20_000;
@@ -48,7 +49,7 @@ export class GemmTeam {
   private stalls = 0;
   private soloLeft = 0;
 
-  constructor(memory: WebAssembly.Memory, control: number, private readonly workers: WorkerHandle[], private readonly gemmSlab: SlabGemm) {
+  constructor(memory: WebAssembly.Memory, control: number, private readonly workers: WorkerHandle[], private readonly kernels: SlabKernels) {
     this.ctrl = new Int32Array(memory.buffer, control, SLOT.count);
     this.ctrlF = new Float32Array(memory.buffer, control, SLOT.count);
     Atomics.store(this.ctrl, SLOT.ticket, ticketOf(0, CLOSED));
@@ -58,23 +59,53 @@ export class GemmTeam {
     return this.workers.length + 1;
   }
 
-  /** Runs a product on the team; returns when every slab is done. Pointers are byte addresses. */
+  /** Runs a GEMM on the team; returns when every slab is done. Pointers are byte addresses. */
   gemm(
     transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number,
     a: number, lda: number, b: number, ldb: number, beta: number, c: number, ldc: number,
   ): void {
-    if (this.soloLeft > 0) {
-      this.soloLeft--;
-      this.gemmSlab(+transA, +transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, 0, 1);
+    if (this.runsSolo()) {
+      this.kernels.gemm(+transA, +transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, 0, 1);
       return;
     }
-    const ctrl = this.ctrl, chunks = this.threads * SLABS_PER_THREAD;
-    Atomics.store(ctrl, SLOT.ticket, ticketOf(this.generation, CLOSED));
-    ctrl[SLOT.op] = OP_GEMM;
+    const ctrl = this.openJob(OP_GEMM);
     ctrl[SLOT.transA] = +transA; ctrl[SLOT.transB] = +transB;
     ctrl[SLOT.m] = m; ctrl[SLOT.n] = n; ctrl[SLOT.k] = k;
     ctrl[SLOT.a] = a; ctrl[SLOT.lda] = lda; ctrl[SLOT.b] = b; ctrl[SLOT.ldb] = ldb; ctrl[SLOT.c] = c; ctrl[SLOT.ldc] = ldc;
     this.ctrlF[SLOT.alpha] = alpha; this.ctrlF[SLOT.beta] = beta;
+    this.runJob();
+  }
+
+  /** Runs the step product y = Wa·xa + Wb·xb + biasA + biasB on the team (byte addresses, 0 = absent). */
+  matVecSum(n: number, wa: number, xa: number, kA: number, wb: number, xb: number, kB: number, biasA: number, biasB: number, y: number): void {
+    if (this.runsSolo()) {
+      this.kernels.matVecSum(n, wa, xa, kA, wb, xb, kB, biasA, biasB, y, 0, 1);
+      return;
+    }
+    const ctrl = this.openJob(OP_MATVEC_SUM);
+    ctrl[SLOT.mvN] = n; ctrl[SLOT.mvWa] = wa; ctrl[SLOT.mvXa] = xa; ctrl[SLOT.mvKa] = kA;
+    ctrl[SLOT.mvWb] = wb; ctrl[SLOT.mvXb] = xb; ctrl[SLOT.mvKb] = kB;
+    ctrl[SLOT.mvBiasA] = biasA; ctrl[SLOT.mvBiasB] = biasB; ctrl[SLOT.mvY] = y;
+    this.runJob();
+  }
+
+  /** Whether the contention guard has the next product run on the calling thread alone. */
+  private runsSolo(): boolean {
+    if (this.soloLeft === 0) return false;
+    this.soloLeft--;
+    return true;
+  }
+
+  /** Closes the ticket so that no thread claims a slab while the job's arguments are rewritten. */
+  private openJob(op: number): Int32Array {
+    Atomics.store(this.ctrl, SLOT.ticket, ticketOf(this.generation, CLOSED));
+    this.ctrl[SLOT.op] = op;
+    return this.ctrl;
+  }
+
+  /** Publishes the job written since openJob, computes slabs with the workers, waits for all. */
+  private runJob(): void {
+    const ctrl = this.ctrl, chunks = this.threads * SLABS_PER_THREAD;
     Atomics.store(ctrl, SLOT.chunks, chunks);
     Atomics.store(ctrl, SLOT.completed, 0);
     const generation = ++this.generation;
@@ -82,7 +113,7 @@ export class GemmTeam {
     Atomics.store(ctrl, SLOT.generation, generation);
     Atomics.notify(ctrl, SLOT.generation);
     const start = performance.now();
-    computeSlabs(ctrl, this.ctrlF, generation, this.gemmSlab);
+    computeSlabs(ctrl, this.ctrlF, generation, this.kernels);
     const computed = performance.now();
     awaitValue(ctrl, SLOT.completed, chunks);
     this.noteWait(computed - start, performance.now() - computed);

@@ -129,19 +129,62 @@ function gemv(transA: bool, transB: bool, n: i32, k: i32, alpha: f32, a: usize, 
   }
 }
 
+/**
+ * Row slab `part` of `parts` (whole groups of four rows) of the batch-1 step product
+ *   y[j] = ⟨Wa[j, :], xa⟩ + ⟨Wb[j, :], xb⟩ + biasA[j] + biasB[j]
+ * (Wa [n, kA], Wb [n, kB] dense; kB = 0 drops the second product, a 0 bias pointer adds nothing).
+ */
+export function matVecSum(
+  n: i32, wa: usize, xa: usize, kA: i32, wb: usize, xb: usize, kB: i32,
+  biasA: usize, biasB: usize, y: usize, part: i32, parts: i32,
+): void {
+  const rowA = <usize>kA * 4, rowB = <usize>kB * 4;
+  const j1 = slabStart(n, 4, part + 1, parts);
+  let j = slabStart(n, 4, part, parts);
+  for (; j + 4 <= j1; j += 4) {
+    let sums = f32x4.add(dot4(xa, wa + <usize>j * rowA, rowA, kA), dot4(xb, wb + <usize>j * rowB, rowB, kB));
+    if (biasA) sums = f32x4.add(sums, v128.load(biasA + <usize>j * 4));
+    if (biasB) sums = f32x4.add(sums, v128.load(biasB + <usize>j * 4));
+    v128.store(y + <usize>j * 4, sums);
+  }
+  for (; j < j1; j++) {
+    let sum = f32x4.extract_lane(dot4(xa, wa + <usize>j * rowA, 0, kA), 0) + f32x4.extract_lane(dot4(xb, wb + <usize>j * rowB, 0, kB), 0);
+    if (biasA) sum += load<f32>(biasA + <usize>j * 4);
+    if (biasB) sum += load<f32>(biasB + <usize>j * 4);
+    store<f32>(y + <usize>j * 4, sum);
+  }
+}
+
 // (⟨a, r0⟩, ⟨a, r1⟩, ⟨a, r2⟩, ⟨a, r3⟩) for the rows r_i = b + i·rowBytes of length k
-// (rowBytes = 0 computes one dot product in every lane).
+// (rowBytes = 0 computes one dot product in every lane). Two accumulators per row (even and odd
+// groups of four columns) keep eight independent add chains in flight.
 @inline function dot4(a: usize, b: usize, rowBytes: usize, k: i32): v128 {
   let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
+  let u0 = f32x4.splat(0), u1 = f32x4.splat(0), u2 = f32x4.splat(0), u3 = f32x4.splat(0);
+  const b1 = b + rowBytes, b2 = b1 + rowBytes, b3 = b2 + rowBytes;
   let p = 0;
-  for (; p + 4 <= k; p += 4) {
+  for (; p + 8 <= k; p += 8) {
+    const q = <usize>p * 4;
+    const av = v128.load(a + q), aw = v128.load(a + q, 16);
+    s0 = f32x4.add(s0, f32x4.mul(av, v128.load(b + q)));
+    s1 = f32x4.add(s1, f32x4.mul(av, v128.load(b1 + q)));
+    s2 = f32x4.add(s2, f32x4.mul(av, v128.load(b2 + q)));
+    s3 = f32x4.add(s3, f32x4.mul(av, v128.load(b3 + q)));
+    u0 = f32x4.add(u0, f32x4.mul(aw, v128.load(b + q, 16)));
+    u1 = f32x4.add(u1, f32x4.mul(aw, v128.load(b1 + q, 16)));
+    u2 = f32x4.add(u2, f32x4.mul(aw, v128.load(b2 + q, 16)));
+    u3 = f32x4.add(u3, f32x4.mul(aw, v128.load(b3 + q, 16)));
+  }
+  if (p + 4 <= k) {
     const q = <usize>p * 4;
     const av = v128.load(a + q);
     s0 = f32x4.add(s0, f32x4.mul(av, v128.load(b + q)));
-    s1 = f32x4.add(s1, f32x4.mul(av, v128.load(b + rowBytes + q)));
-    s2 = f32x4.add(s2, f32x4.mul(av, v128.load(b + 2 * rowBytes + q)));
-    s3 = f32x4.add(s3, f32x4.mul(av, v128.load(b + 3 * rowBytes + q)));
+    s1 = f32x4.add(s1, f32x4.mul(av, v128.load(b1 + q)));
+    s2 = f32x4.add(s2, f32x4.mul(av, v128.load(b2 + q)));
+    s3 = f32x4.add(s3, f32x4.mul(av, v128.load(b3 + q)));
+    p += 4;
   }
+  s0 = f32x4.add(s0, u0); s1 = f32x4.add(s1, u1); s2 = f32x4.add(s2, u2); s3 = f32x4.add(s3, u3);
   // Transpose-and-add: lane i = horizontal sum of s_i.
   const t0 = f32x4.add(i32x4.shuffle(s0, s1, 0, 4, 1, 5), i32x4.shuffle(s0, s1, 2, 6, 3, 7));
   const t1 = f32x4.add(i32x4.shuffle(s2, s3, 0, 4, 1, 5), i32x4.shuffle(s2, s3, 2, 6, 3, 7));
@@ -150,7 +193,7 @@ function gemv(transA: bool, transB: bool, n: i32, k: i32, alpha: f32, a: usize, 
     const q = <usize>p * 4;
     const ap = f32x4.splat(load<f32>(a + q));
     const bp = f32x4.replace_lane(f32x4.replace_lane(f32x4.replace_lane(f32x4.splat(load<f32>(b + q)), 1,
-      load<f32>(b + rowBytes + q)), 2, load<f32>(b + 2 * rowBytes + q)), 3, load<f32>(b + 3 * rowBytes + q));
+      load<f32>(b1 + q)), 2, load<f32>(b2 + q)), 3, load<f32>(b3 + q));
     sums = f32x4.add(sums, f32x4.mul(ap, bp));
   }
   return sums;

@@ -77,7 +77,7 @@ export async function instantiateWasmBackend(platform: WasmPlatform, options: Wa
   const memory = new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: MAXIMUM_PAGES, shared: true });
   const instance = await WebAssembly.instantiate(module, { env: { memory } });
   const kernels = instance.exports as unknown as Kernels;
-  const heap = new WasmHeap(memory, kernels.heapBase(), MAXIMUM_PAGES * 65536);
+  const heap = new WasmHeap(memory, kernels.heapBase(), MAXIMUM_PAGES * 65536, (offset, bytes) => kernels.fill(offset, 0, bytes / 4));
   const scratchBytes = kernels.gemmScratchBytes();
   kernels.gemmInit(heap.allocBytes(scratchBytes));
   const control = heap.allocBytes(CONTROL_BYTES);

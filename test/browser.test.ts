@@ -27,6 +27,11 @@ interface Numbers {
   product: RunTensor;
 }
 
+/** The browser's numbers, and whether it ran the fused multiply-add build of the kernels. */
+interface BrowserNumbers extends Numbers {
+  fused: boolean;
+}
+
 /** Every tensor of a computation, by name. */
 const tensorsOf = ({ run, product }: Numbers): Record<string, RunTensor> => ({
   ...run.outputs,
@@ -35,7 +40,7 @@ const tensorsOf = ({ run, product }: Numbers): Record<string, RunTensor> => ({
 });
 
 /** The case and the product in the browser. */
-async function computeInChromium(): Promise<Numbers> {
+async function computeInChromium(): Promise<BrowserNumbers> {
   const server = await startTestServer();
   try {
     const browser = await chromium.launch({
@@ -53,7 +58,7 @@ async function computeInChromium(): Promise<Numbers> {
         throw new Error(`no result from the page: ${e.message} ${pageErrors.join('; ')}`);
       });
       const result = await page.evaluate(() => (window as unknown as { rnnkitResult: unknown }).rnnkitResult) as
-        (Numbers & { threads: number }) | { error: string };
+        (BrowserNumbers & { threads: number }) | { error: string };
       if ('error' in result) assert.fail(`the page failed: ${result.error}`);
       assert.equal(result.threads, THREADS);
       return result;
@@ -72,7 +77,9 @@ test(`${CASE} on the wasm backend in headless Chromium (${THREADS} threads) equa
   const inBrowser = await computeInChromium();
   t.diagnostic(`browser vs PyTorch: largest relative error ${assertRnnLayerRun(c, inBrowser.run).toExponential(2)}`);
 
-  const backend = await createWasmBackend({ threads: THREADS });
+  t.diagnostic(`kernel build: ${inBrowser.fused ? 'fused multiply-add (relaxed SIMD)' : 'plain SIMD128'}`);
+  // Bit-for-bit equality holds between runs of the same build (MODULE_BUILDS).
+  const backend = await createWasmBackend({ threads: THREADS, fusedMultiplyAdd: inBrowser.fused });
   const inNode = tensorsOf({ run: runRnnLayer(c, backend), product: teamProduct(backend) });
   backend.close();
   const browserTensors = tensorsOf(inBrowser);

@@ -21,8 +21,8 @@ const checkers: Record<string, (c: Case, backend: Backend) => void> = {
 
 const backends = await availableBackends();
 for (const c of loadCases()) {
-  for (const backend of backends) {
-    test(`${c.name} [${backend.name}, ${backend.threads} thread(s)]`, () => {
+  for (const { label, backend } of backends) {
+    test(`${c.name} [${label}]`, () => {
       const check = checkers[c.kind];
       assert.ok(check, `reference case ${c.name}: unknown kind "${c.kind}"`);
       check(c, backend);

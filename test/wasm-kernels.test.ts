@@ -89,11 +89,11 @@ const GEMM_SHAPES: [number, number, number][] = [
 const TRANSPOSES: [boolean, boolean][] = [[false, false], [false, true], [true, false], [true, true]];
 const SCALARS: [number, number][] = [[1, 0], [0.5, 1], [-1.5, 0.25], [0, 2]];
 
-for (const threads of [1, 2]) {
-  describe(`wasm backend, ${threads} thread(s)`, () => {
+for (const [fusedMultiplyAdd, threads] of [[true, 1], [true, 2], [false, 1], [false, 2]] as const) {
+  describe(`wasm backend, ${fusedMultiplyAdd ? 'fused multiply-add' : 'plain SIMD128'} build, ${threads} thread(s)`, () => {
     let wasm: WasmBackend;
     before(async () => {
-      wasm = await createWasmBackend({ threads });
+      wasm = await createWasmBackend({ threads, fusedMultiplyAdd });
     });
     after(() => wasm.close());
 
@@ -110,7 +110,7 @@ for (const threads of [1, 2]) {
     });
 
     test('gemm: big products split across threads are bit-identical run to run and to 1 thread', async () => {
-      const single = await createWasmBackend({ threads: 1 });
+      const single = await createWasmBackend({ threads: 1, fusedMultiplyAdd });
       // The second shape leaves a one-row slab, which must still take the packed path.
       for (const shape of [[false, true, 300, 520, 140, 1, 0.5], [true, false, 5, 4, 30000, -1, 0]] as GemmCase[]) {
         const args = gemmArgs(shape);
@@ -128,7 +128,7 @@ for (const threads of [1, 2]) {
         agree(wasm, 'matVecSum', [n, f32(n * kA), f32(kA + 3), 3, kA, second ? f32(n * kB) : null, second ? f32(kB) : null, kB,
           f32(n), n % 2 ? f32(n) : null, f32(n)]);
       }
-      const single = await createWasmBackend({ threads: 1 });
+      const single = await createWasmBackend({ threads: 1, fusedMultiplyAdd });
       const args: Arg[] = [1030, f32(1030 * 64), f32(64), 0, 64, f32(1030 * 256), f32(256), 256, f32(1030), f32(1030), f32(1030)];
       const result = (backend: Backend) => {
         const xs = materialise(backend, args, 4);

@@ -21,9 +21,9 @@ self.onmessage = async ({ data: { caseName, threads } }: MessageEvent<BrowserJob
     const response = await fetch(`/case/${caseName}.json`);
     if (!response.ok) throw new Error(`case ${caseName}: HTTP ${response.status}`);
     const c: Case = { ...await response.json(), name: caseName };
-    const platform = browserPlatform({ wasmUrl: '/rnnkit.wasm', workerUrl: '/browser-worker.js' });
+    const platform = browserPlatform({ wasmDirUrl: '/', workerUrl: '/browser-worker.js' });
     const backend = await createWasmBackend({ threads, platform });
-    postMessage({ run: runRnnLayer(c, backend), product: teamProduct(backend), threads: backend.threads });
+    postMessage({ run: runRnnLayer(c, backend), product: teamProduct(backend), threads: backend.threads, fused: backend.fusedMultiplyAdd });
     backend.close();
   } catch (e) {
     postMessage({ error: (e as Error).stack ?? String(e) });

@@ -1,7 +1,7 @@
 /**
  * The browser test's web server on 127.0.0.1 (ephemeral port), cross-origin isolated (COOP/COEP
  * headers on every response): the page, esbuild bundles of entry.ts and of the wasm backend's
- * browser worker, build/wasm/rnnkit.wasm and the reference cases.
+ * browser worker, the kernel module's builds in build/wasm and the reference cases.
  */
 import { createServer } from 'node:http';
 import { readFile } from 'node:fs/promises';
@@ -9,6 +9,7 @@ import { basename, join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { build } from 'esbuild';
 import { referenceDir } from '../reference/cases.ts';
+import { MODULE_BUILDS } from '../../src/backend/wasm/wasm-backend.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 
@@ -37,7 +38,8 @@ export async function startTestServer(): Promise<TestServer> {
   });
   const files = new Map<string, { type: string; body: string | Uint8Array }>([
     ['/', { type: 'text/html; charset=utf-8', body: PAGE }],
-    ['/rnnkit.wasm', { type: 'application/wasm', body: await readFile(join(ROOT, 'build/wasm/rnnkit.wasm')) }],
+    ...await Promise.all(Object.values(MODULE_BUILDS).map(async (file) =>
+      [`/${file}`, { type: 'application/wasm', body: await readFile(join(ROOT, 'build/wasm', file)) }] as const)),
     ...outputFiles.map((f) => [`/${basename(f.path)}`, { type: 'text/javascript; charset=utf-8', body: f.contents }] as const),
   ]);
   const server = createServer(async (req, res) => {

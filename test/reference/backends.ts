@@ -1,8 +1,28 @@
-/** The backends every reference case runs on: reference, and wasm with 1 and 2 threads. */
+/**
+ * The backends every reference case runs on: reference, and wasm with 1 and 2 threads in each build
+ * of its kernels (fused multiply-add where the engine has relaxed SIMD, and plain SIMD128).
+ */
 import type { Backend } from '../../src/backend/backend.ts';
 import { getBackend } from '../../src/backend/registry.ts';
 import { createWasmBackend } from '../../src/backend/wasm/index.ts';
 
-export async function availableBackends(): Promise<Backend[]> {
-  return [getBackend('reference'), await createWasmBackend({ threads: 1 }), await createWasmBackend({ threads: 2 })];
+export interface NamedBackend {
+  label: string;
+  backend: Backend;
+}
+
+export async function availableBackends(): Promise<NamedBackend[]> {
+  const backends: NamedBackend[] = [{ label: 'reference', backend: getBackend('reference') }];
+  for (const fusedMultiplyAdd of [true, false]) {
+    for (const threads of [1, 2]) {
+      // Ask for the fused build only where available: an engine without relaxed SIMD runs plain twice.
+      const backend = await createWasmBackend({ threads, fusedMultiplyAdd: fusedMultiplyAdd ? undefined : false });
+      if (backend.fusedMultiplyAdd !== fusedMultiplyAdd) {
+        backend.close();
+        continue;
+      }
+      backends.push({ label: `wasm ${fusedMultiplyAdd ? 'fused multiply-add' : 'plain SIMD128'}, ${threads} thread(s)`, backend });
+    }
+  }
+  return backends;
 }

@@ -8,8 +8,11 @@
 import { SPIN_ITERATIONS, type WasmPlatform, type WorkerHandle, type WorkerInit } from './threads.ts';
 
 export interface BrowserPlatformOptions {
-  /** URL of rnnkit.wasm; default: build/wasm/rnnkit.wasm of this package, relative to this module. */
-  wasmUrl?: string | URL;
+  /**
+   * URL of the folder holding the kernel module's builds (rnnkit.wasm, rnnkit-relaxed.wasm), ending
+   * in "/"; default: build/wasm/ of this package, relative to this module.
+   */
+  wasmDirUrl?: string | URL;
   /** URL of the worker script (browser-worker.mjs or a bundle of it); default: next to this module. */
   workerUrl?: string | URL;
 }
@@ -18,17 +21,19 @@ export interface BrowserPlatformOptions {
 const inWorker = (): boolean => 'WorkerGlobalScope' in globalThis;
 
 export function browserPlatform(options: BrowserPlatformOptions = {}): WasmPlatform {
-  const wasmUrl = options.wasmUrl ?? new URL('../../../build/wasm/rnnkit.wasm', import.meta.url);
+  const wasmDirUrl = options.wasmDirUrl ?? new URL('../../../build/wasm/', import.meta.url);
   const workerUrl = options.workerUrl ?? new URL('./browser-worker.mjs', import.meta.url);
   return {
-    async loadModule(): Promise<WebAssembly.Module> {
+    async loadModule(file: string): Promise<WebAssembly.Module | null> {
       if (!globalThis.crossOriginIsolated) {
         throw new Error('wasm backend: shared memory needs a cross-origin-isolated page (serve it with '
           + '"Cross-Origin-Opener-Policy: same-origin" and "Cross-Origin-Embedder-Policy: require-corp")');
       }
-      const response = await fetch(wasmUrl);
-      if (!response.ok) throw new Error(`wasm backend: cannot fetch ${wasmUrl}: HTTP ${response.status} ${response.statusText}`);
-      return WebAssembly.compile(await response.arrayBuffer());
+      const url = new URL(file, new URL(wasmDirUrl, globalThis.location?.href));
+      const response = await fetch(url);
+      if (!response.ok) throw new Error(`wasm backend: cannot fetch ${url}: HTTP ${response.status} ${response.statusText}`);
+      const bytes = await response.arrayBuffer();
+      return WebAssembly.validate(bytes) ? WebAssembly.compile(bytes) : null;
     },
 
     /** The core count inside a Web Worker; 1 on a page's main thread, which may not wait for workers. */

@@ -36,7 +36,11 @@ export interface WorkerHandle {
 }
 
 export interface WasmPlatform {
-  loadModule(): Promise<WebAssembly.Module>;
+  /**
+   * Compiles one build of the kernel module (a file name of build/wasm, see MODULE_BUILDS);
+   * resolves null when this engine cannot run it.
+   */
+  loadModule(file: string): Promise<WebAssembly.Module | null>;
   defaultThreads(): number;
   /** Starts a worker running workerLoop of team-protocol.mjs; resolves once it waits for jobs. */
   startWorker(init: WorkerInit): Promise<WorkerHandle>;

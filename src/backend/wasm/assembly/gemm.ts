@@ -12,6 +12,8 @@
 // depend on how C is split between threads.
 // Pointers are byte addresses in the shared linear memory; leading dimensions count elements.
 
+import { madd } from './simd';
+
 const MR = 4; // rows of a micro-tile (one broadcast of A per row)
 const NR = 8; // columns of a micro-tile (two v128 of B)
 const KC = 256; // depth of a packed slice: an NR-strip of B (8 KiB) stays in L1
@@ -166,22 +168,22 @@ export function matVecSum(
   for (; p + 8 <= k; p += 8) {
     const q = <usize>p * 4;
     const av = v128.load(a + q), aw = v128.load(a + q, 16);
-    s0 = f32x4.add(s0, f32x4.mul(av, v128.load(b + q)));
-    s1 = f32x4.add(s1, f32x4.mul(av, v128.load(b1 + q)));
-    s2 = f32x4.add(s2, f32x4.mul(av, v128.load(b2 + q)));
-    s3 = f32x4.add(s3, f32x4.mul(av, v128.load(b3 + q)));
-    u0 = f32x4.add(u0, f32x4.mul(aw, v128.load(b + q, 16)));
-    u1 = f32x4.add(u1, f32x4.mul(aw, v128.load(b1 + q, 16)));
-    u2 = f32x4.add(u2, f32x4.mul(aw, v128.load(b2 + q, 16)));
-    u3 = f32x4.add(u3, f32x4.mul(aw, v128.load(b3 + q, 16)));
+    s0 = madd(av, v128.load(b + q), s0);
+    s1 = madd(av, v128.load(b1 + q), s1);
+    s2 = madd(av, v128.load(b2 + q), s2);
+    s3 = madd(av, v128.load(b3 + q), s3);
+    u0 = madd(aw, v128.load(b + q, 16), u0);
+    u1 = madd(aw, v128.load(b1 + q, 16), u1);
+    u2 = madd(aw, v128.load(b2 + q, 16), u2);
+    u3 = madd(aw, v128.load(b3 + q, 16), u3);
   }
   if (p + 4 <= k) {
     const q = <usize>p * 4;
     const av = v128.load(a + q);
-    s0 = f32x4.add(s0, f32x4.mul(av, v128.load(b + q)));
-    s1 = f32x4.add(s1, f32x4.mul(av, v128.load(b1 + q)));
-    s2 = f32x4.add(s2, f32x4.mul(av, v128.load(b2 + q)));
-    s3 = f32x4.add(s3, f32x4.mul(av, v128.load(b3 + q)));
+    s0 = madd(av, v128.load(b + q), s0);
+    s1 = madd(av, v128.load(b1 + q), s1);
+    s2 = madd(av, v128.load(b2 + q), s2);
+    s3 = madd(av, v128.load(b3 + q), s3);
     p += 4;
   }
   s0 = f32x4.add(s0, u0); s1 = f32x4.add(s1, u1); s2 = f32x4.add(s2, u2); s3 = f32x4.add(s3, u3);
@@ -194,7 +196,7 @@ export function matVecSum(
     const ap = f32x4.splat(load<f32>(a + q));
     const bp = f32x4.replace_lane(f32x4.replace_lane(f32x4.replace_lane(f32x4.splat(load<f32>(b + q)), 1,
       load<f32>(b1 + q)), 2, load<f32>(b2 + q)), 3, load<f32>(b3 + q));
-    sums = f32x4.add(sums, f32x4.mul(ap, bp));
+    sums = madd(ap, bp, sums);
   }
   return sums;
 }
@@ -205,7 +207,7 @@ export function matVecSum(
   let j = 0;
   for (; j + 4 <= n; j += 4) {
     const q = <usize>j * 4;
-    v128.store(y + q, f32x4.add(v128.load(y + q), f32x4.mul(sv, v128.load(x + q))));
+    v128.store(y + q, madd(sv, v128.load(x + q), v128.load(y + q)));
   }
   for (; j < n; j++) store<f32>(y + <usize>j * 4, load<f32>(y + <usize>j * 4) + s * load<f32>(x + <usize>j * 4));
 }
@@ -269,17 +271,17 @@ function packStrips(dst: usize, src: usize, depth: i32, width: i32, strip: i32, 
   for (let p = 0; p < kc; p++) {
     const b0 = v128.load(bp), b1 = v128.load(bp, 16);
     let av = v128.load32_splat(ap);
-    c00 = f32x4.add(c00, f32x4.mul(av, b0));
-    c01 = f32x4.add(c01, f32x4.mul(av, b1));
+    c00 = madd(av, b0, c00);
+    c01 = madd(av, b1, c01);
     av = v128.load32_splat(ap, 4);
-    c10 = f32x4.add(c10, f32x4.mul(av, b0));
-    c11 = f32x4.add(c11, f32x4.mul(av, b1));
+    c10 = madd(av, b0, c10);
+    c11 = madd(av, b1, c11);
     av = v128.load32_splat(ap, 8);
-    c20 = f32x4.add(c20, f32x4.mul(av, b0));
-    c21 = f32x4.add(c21, f32x4.mul(av, b1));
+    c20 = madd(av, b0, c20);
+    c21 = madd(av, b1, c21);
     av = v128.load32_splat(ap, 12);
-    c30 = f32x4.add(c30, f32x4.mul(av, b0));
-    c31 = f32x4.add(c31, f32x4.mul(av, b1));
+    c30 = madd(av, b0, c30);
+    c31 = madd(av, b1, c31);
     ap += MR * 4;
     bp += NR * 4;
   }

@@ -16,6 +16,15 @@
   else v128.store32_lane(p, v, 0);
 }
 
+/**
+ * a·b + c on four lanes: a fused multiply-add (one rounding) in the relaxed-SIMD build, which the
+ * engine maps to the CPU's FMA instruction, and a multiply then an add in the plain SIMD build.
+ */
+@inline export function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(c, f32x4.mul(a, b));
+}
+
 @inline export function splat(x: f32): v128 {
   return f32x4.splat(x);
 }

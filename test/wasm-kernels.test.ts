@@ -182,9 +182,11 @@ for (const [fusedMultiplyAdd, threads] of [[true, 1], [true, 2], [false, 1], [fa
       }
     });
 
-    test('fused recurrent cells, with and without lengths and outputs', () => {
+    test('fused recurrent cells, with and without lengths and outputs; big batches split by rows across threads', () => {
+      // 37 rows of width 255 are enough for the team (PARALLEL_MIN_CELL_ELEMENTS): uneven row slabs.
+      const lengths37 = i32(Array.from({ length: 37 }, (_, b) => 1 + ((b * 7) % 5)));
       for (const H of [1, 3, 17, 255]) {
-        for (const [B, lengths] of [[1, null], [3, i32([4, 2, 5])]] as const) {
+        for (const [B, lengths] of [[1, null], [3, i32([4, 2, 5])], [37, lengths37], [37, null]] as const) {
           const t = 3, o = 2; // t = 3: the row of length 2 is inactive
           for (const act of ['tanh', 'relu'] as const) {
             agree(wasm, 'rnnCellForward', [act, B, H, f32(o + B * H), o, f32(B * H + 1), 1, f32(B * H + 3), 3, f32(o + B * H), o, lengths, t]);

@@ -3,11 +3,19 @@ export declare const SLOT: {
   generation: 0; ticket: 1; completed: 2; op: 3; chunks: 4;
   transA: 5; transB: 6; m: 7; n: 8; k: 9; a: 10; lda: 11; b: 12; ldb: 13; c: 14; ldc: 15; alpha: 16; beta: 17;
   mvN: 18; mvWa: 19; mvXa: 20; mvKa: 21; mvWb: 22; mvXb: 23; mvKb: 24; mvBiasA: 25; mvBiasB: 26; mvY: 27;
-  count: 28;
+  rowKernel: 28; rows: 29; rowArgc: 30; rowArgs: 31; rowStrides: number;
+  count: number;
 };
+export type RowKernel =
+  | 'rnnCellForward' | 'rnnCellBackward' | 'lstmCellForward' | 'lstmCellBackward'
+  | 'gruGates' | 'gruBlend' | 'gruUpdateBackward' | 'gruResetAfterBackward' | 'gruResetGateBackward';
+export declare const ROW_KERNELS: readonly RowKernel[];
+export declare const MAX_ROW_ARGS: number;
+export declare const ROW_COUNT: -1;
 export declare const OP_GEMM: 0;
 export declare const OP_STOP: 1;
 export declare const OP_MATVEC_SUM: 2;
+export declare const OP_ROWS: 3;
 export declare const CLOSED: 255;
 export type SlabGemm = (
   transA: number, transB: number, m: number, n: number, k: number, alpha: number,
@@ -18,7 +26,7 @@ export type SlabMatVecSum = (
   biasA: number, biasB: number, y: number, part: number, parts: number,
 ) => void;
 /** The module exports a team job calls. */
-export interface SlabKernels {
+export interface SlabKernels extends Record<RowKernel, (...args: number[]) => void> {
   gemm: SlabGemm;
   matVecSum: SlabMatVecSum;
 }

@@ -1,27 +1,55 @@
 // The GEMM team's shared-memory protocol, used by the calling thread (threads.ts) and by every
 // worker (node-worker.mjs). Plain JavaScript so that workers run it without a TypeScript loader.
 //
-// A job (a GEMM, or the batch-1 step product matVecSum) is cut into `chunks` slabs (the wasm
-// kernels compute slab i of n). Threads claim slabs
+// A job (a GEMM, the batch-1 step product matVecSum, or a row-wise cell kernel over a batch) is cut
+// into `chunks` slabs (the wasm kernels compute slab i of n; a rows job gives each slab a run of
+// batch rows, with its row pointers advanced). Threads claim slabs
 // with a ticket word = (generation << 8) | next slab, by compare-and-swap: a thread that woke late
 // for an older generation sees a foreign generation and claims nothing, and if a worker is not
 // scheduled the caller simply computes every slab itself. Results do not depend on who computes
 // which slab. The caller closes the ticket (next slab = 255) before rewriting the arguments.
 
+/** Row-wise kernels a rows job can run (cells.ts: row b of every [B, ·] argument depends on row b only). */
+export const ROW_KERNELS = [
+  'rnnCellForward', 'rnnCellBackward', 'lstmCellForward', 'lstmCellBackward',
+  'gruGates', 'gruBlend', 'gruUpdateBackward', 'gruResetAfterBackward', 'gruResetGateBackward',
+];
+/** Most arguments of a row kernel. */
+export const MAX_ROW_ARGS = 12;
+/** Row stride of the argument that is the row count itself (a slab passes its own count). */
+export const ROW_COUNT = -1;
+
 /**
  * Int32 slots of the control block: the GEMM's arguments (alpha and beta are float32 bits), then
- * matVecSum's (mv*).
+ * matVecSum's (mv*), then a rows job's: kernel index, rows, argument count, arguments, and each
+ * argument's byte stride per row (0: not per row; a null pointer stays null).
  */
 export const SLOT = {
   generation: 0, ticket: 1, completed: 2, op: 3, chunks: 4,
   transA: 5, transB: 6, m: 7, n: 8, k: 9, a: 10, lda: 11, b: 12, ldb: 13, c: 14, ldc: 15, alpha: 16, beta: 17,
   mvN: 18, mvWa: 19, mvXa: 20, mvKa: 21, mvWb: 22, mvXb: 23, mvKb: 24, mvBiasA: 25, mvBiasB: 26, mvY: 27,
-  count: 28,
+  rowKernel: 28, rows: 29, rowArgc: 30, rowArgs: 31, rowStrides: 31 + MAX_ROW_ARGS,
+  count: 31 + 2 * MAX_ROW_ARGS,
 };
 export const OP_GEMM = 0;
 export const OP_STOP = 1;
 export const OP_MATVEC_SUM = 2;
+export const OP_ROWS = 3;
 export const CLOSED = 255;
+
+/** Arguments of one rows slab, reused (each thread has its own module instance of this file). */
+const slabArgs = [];
+
+/** Runs rows [b0, b1) of the rows job in ctrl. */
+function computeRows(ctrl, kernels, b0, b1) {
+  const argc = ctrl[SLOT.rowArgc];
+  slabArgs.length = argc;
+  for (let i = 0; i < argc; i++) {
+    const value = ctrl[SLOT.rowArgs + i], stride = ctrl[SLOT.rowStrides + i];
+    slabArgs[i] = stride === ROW_COUNT ? b1 - b0 : stride > 0 && value !== 0 ? value + b0 * stride : value;
+  }
+  kernels[ROW_KERNELS[ctrl[SLOT.rowKernel]]](...slabArgs);
+}
 
 /** The ticket of slab `next` in generation `generation`. */
 export const ticketOf = (generation, next) => ((generation & 0xffffff) << 8) | next;
@@ -37,7 +65,11 @@ export function computeSlabs(ctrl, ctrlF, generation, kernels) {
     const slab = ticket & 0xff, chunks = Atomics.load(ctrl, SLOT.chunks);
     if (ticket >>> 8 !== (generation & 0xffffff) || slab >= chunks) return;
     if (Atomics.compareExchange(ctrl, SLOT.ticket, ticket, ticket + 1) !== ticket) continue;
-    if (ctrl[SLOT.op] === OP_MATVEC_SUM) {
+    const op = ctrl[SLOT.op];
+    if (op === OP_ROWS) {
+      const rows = ctrl[SLOT.rows], b0 = Math.floor((rows * slab) / chunks), b1 = Math.floor((rows * (slab + 1)) / chunks);
+      if (b1 > b0) computeRows(ctrl, kernels, b0, b1);
+    } else if (op === OP_MATVEC_SUM) {
       kernels.matVecSum(ctrl[SLOT.mvN], ctrl[SLOT.mvWa], ctrl[SLOT.mvXa], ctrl[SLOT.mvKa], ctrl[SLOT.mvWb], ctrl[SLOT.mvXb],
         ctrl[SLOT.mvKb], ctrl[SLOT.mvBiasA], ctrl[SLOT.mvBiasB], ctrl[SLOT.mvY], slab, chunks);
     } else {

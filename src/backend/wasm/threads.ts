@@ -1,12 +1,15 @@
 /**
  * The GEMM thread team: workers that instantiate the same module over the same shared memory and
- * follow the protocol of team-protocol.mjs. The calling thread posts a product (a GEMM or the
- * batch-1 step product matVecSum), computes slabs
+ * follow the protocol of team-protocol.mjs. The calling thread posts a job (a GEMM, the batch-1 step
+ * product matVecSum, or a cell kernel over the rows of a batch), computes slabs
  * itself, and waits until all are done. Workers spin briefly after each job, then sleep in
  * Atomics.wait, so back-to-back per-timestep products are picked up without a wake-up.
  * Platform-neutral: the platform (Node worker_threads, browser Web Workers) only starts workers.
  */
-import { CLOSED, OP_GEMM, OP_MATVEC_SUM, OP_STOP, SLOT, computeSlabs, ticketOf, type SlabKernels } from './team-protocol.mjs';
+import {
+  CLOSED, OP_GEMM, OP_MATVEC_SUM, OP_ROWS, OP_STOP, ROW_KERNELS, SLOT, computeSlabs, ticketOf,
+  type RowKernel, type SlabKernels,
+} from './team-protocol.mjs';
 
 /** Busy-wait iterations (≈ 1 ns each) before sleeping, for the workers and for the caller. */
 export const SPIN_ITERATIONS = 20_000;
@@ -90,6 +93,25 @@ export class GemmTeam {
     ctrl[SLOT.mvN] = n; ctrl[SLOT.mvWa] = wa; ctrl[SLOT.mvXa] = xa; ctrl[SLOT.mvKa] = kA;
     ctrl[SLOT.mvWb] = wb; ctrl[SLOT.mvXb] = xb; ctrl[SLOT.mvKb] = kB;
     ctrl[SLOT.mvBiasA] = biasA; ctrl[SLOT.mvBiasB] = biasB; ctrl[SLOT.mvY] = y;
+    this.runJob();
+  }
+
+  /**
+   * Runs a row-wise cell kernel over `rows` batch rows on the team: args are the kernel's arguments
+   * for all rows (pointers as byte addresses), strides each argument's bytes per row (0: not per
+   * row; ROW_COUNT: the row count).
+   */
+  rows(kernel: RowKernel, rows: number, args: readonly number[], strides: readonly number[]): void {
+    if (this.runsSolo()) {
+      this.kernels[kernel](...args);
+      return;
+    }
+    const ctrl = this.openJob(OP_ROWS);
+    ctrl[SLOT.rowKernel] = ROW_KERNELS.indexOf(kernel); ctrl[SLOT.rows] = rows; ctrl[SLOT.rowArgc] = args.length;
+    for (let i = 0; i < args.length; i++) {
+      ctrl[SLOT.rowArgs + i] = args[i];
+      ctrl[SLOT.rowStrides + i] = strides[i];
+    }
     this.runJob();
   }
 

@@ -7,6 +7,7 @@
 import type { Backend, BinaryOp, DType, F32, I32, RecurrentActivation, Storage, UnaryOp } from '../backend.ts';
 import { WasmHeap } from './heap.ts';
 import { CONTROL_BYTES, GemmTeam, type WasmPlatform, type WorkerHandle } from './threads.ts';
+import { ROW_COUNT, type RowKernel } from './team-protocol.mjs';
 
 /** Exports of the kernel module (src/backend/wasm/assembly/index.ts); pointers are byte offsets. */
 interface Kernels {
@@ -39,7 +40,7 @@ interface Kernels {
   lstmCellForward(B: number, H: number, gates: number, cPrev: number, hPrev: number, c: number, h: number, out: number, lengths: number, t: number): void;
   lstmCellBackward(B: number, H: number, gates: number, cPrev: number, c: number, dOut: number, dh: number, dc: number, dGates: number, lengths: number, t: number): void;
   gruGates(B: number, H: number, xg: number, hg: number, hPrev: number, rh: number, lengths: number, t: number): void;
-  gruBlend(B: number, H: number, xg: number, hg: number, hPrev: number, h: number, out: number, lengths: number, t: number, resetAfter: boolean): void;
+  gruBlend(B: number, H: number, xg: number, hg: number, hPrev: number, h: number, out: number, lengths: number, t: number, resetAfter: number): void;
   gruUpdateBackward(B: number, H: number, xg: number, hPrev: number, dOut: number, dh: number, dXg: number, dHg: number, lengths: number, t: number): void;
   gruResetAfterBackward(B: number, H: number, xg: number, hg: number, dXg: number, dHg: number, lengths: number, t: number): void;
   gruResetGateBackward(B: number, H: number, xg: number, hPrev: number, dRh: number, dh: number, dXg: number, dHg: number): void;
@@ -63,7 +64,8 @@ const PARALLEL_MIN_MACS = 1 << 19;
  * team pays off for much smaller products (a 1024 × 64 step product takes ≈ 7 µs).
  */
 const PARALLEL_MIN_MATVEC_MACS = 1 << 16;
-
+/** Cell kernels over fewer than this many batch elements (rows · hidden) run on the calling thread. */
+const PARALLEL_MIN_CELL_ELEMENTS = 4096;
 
 /**
  * The two builds of the kernel module (package.json, build:wasm): with relaxed SIMD, whose fused
@@ -249,28 +251,40 @@ export class WasmBackend implements Backend {
     act: RecurrentActivation, B: number, H: number, pre: F32, preOff: number, hPrev: F32, hPrevOff: number,
     h: F32, hOff: number, out: F32 | null, outOff: number, lengths: I32 | null, t: number,
   ): void {
-    this.k.rnnCellForward(ACTIVATION_CODE[act], B, H, this.at(pre, preOff), this.at(hPrev, hPrevOff), this.at(h, hOff), this.at(out, outOff), this.at(lengths), t);
+    const row = 4 * H;
+    this.rowWise('rnnCellForward', B, H,
+      [ACTIVATION_CODE[act], B, H, this.at(pre, preOff), this.at(hPrev, hPrevOff), this.at(h, hOff), this.at(out, outOff), this.at(lengths), t],
+      [0, ROW_COUNT, 0, row, row, row, row, 4, 0]);
   }
 
   rnnCellBackward(
     act: RecurrentActivation, B: number, H: number, h: F32, hOff: number, dOut: F32 | null, dOutOff: number,
     dh: F32, dPre: F32, dPreOff: number, lengths: I32 | null, t: number,
   ): void {
-    this.k.rnnCellBackward(ACTIVATION_CODE[act], B, H, this.at(h, hOff), this.at(dOut, dOutOff), this.at(dh), this.at(dPre, dPreOff), this.at(lengths), t);
+    const row = 4 * H;
+    this.rowWise('rnnCellBackward', B, H,
+      [ACTIVATION_CODE[act], B, H, this.at(h, hOff), this.at(dOut, dOutOff), this.at(dh), this.at(dPre, dPreOff), this.at(lengths), t],
+      [0, ROW_COUNT, 0, row, row, row, row, 4, 0]);
   }
 
   lstmCellForward(
     B: number, H: number, gates: F32, gOff: number, cPrev: F32, cPrevOff: number, hPrev: F32, hPrevOff: number,
     c: F32, cOff: number, h: F32, hOff: number, out: F32 | null, outOff: number, lengths: I32 | null, t: number,
   ): void {
-    this.k.lstmCellForward(B, H, this.at(gates, gOff), this.at(cPrev, cPrevOff), this.at(hPrev, hPrevOff), this.at(c, cOff), this.at(h, hOff), this.at(out, outOff), this.at(lengths), t);
+    const row = 4 * H;
+    this.rowWise('lstmCellForward', B, H,
+      [B, H, this.at(gates, gOff), this.at(cPrev, cPrevOff), this.at(hPrev, hPrevOff), this.at(c, cOff), this.at(h, hOff), this.at(out, outOff), this.at(lengths), t],
+      [ROW_COUNT, 0, 4 * row, row, row, row, row, row, 4, 0]);
   }
 
   lstmCellBackward(
     B: number, H: number, gates: F32, gOff: number, cPrev: F32, cPrevOff: number, c: F32, cOff: number,
     dOut: F32 | null, dOutOff: number, dh: F32, dc: F32, dGates: F32, dgOff: number, lengths: I32 | null, t: number,
   ): void {
-    this.k.lstmCellBackward(B, H, this.at(gates, gOff), this.at(cPrev, cPrevOff), this.at(c, cOff), this.at(dOut, dOutOff), this.at(dh), this.at(dc), this.at(dGates, dgOff), this.at(lengths), t);
+    const row = 4 * H;
+    this.rowWise('lstmCellBackward', B, H,
+      [B, H, this.at(gates, gOff), this.at(cPrev, cPrevOff), this.at(c, cOff), this.at(dOut, dOutOff), this.at(dh), this.at(dc), this.at(dGates, dgOff), this.at(lengths), t],
+      [ROW_COUNT, 0, 4 * row, row, row, row, row, row, 4 * row, 4, 0]);
   }
 
   gruCellForward(
@@ -278,8 +292,8 @@ export class WasmBackend implements Backend {
     h: F32, hOff: number, out: F32 | null, outOff: number, lengths: I32 | null, t: number,
   ): void {
     const pxg = this.at(xg, xgOff), phg = this.at(hg, hgOff), ph = this.at(hPrev, hPrevOff);
-    this.k.gruGates(B, H, pxg, phg, ph, 0, this.at(lengths), t);
-    this.k.gruBlend(B, H, pxg, phg, ph, this.at(h, hOff), this.at(out, outOff), this.at(lengths), t, true);
+    this.gruGates(B, H, pxg, phg, ph, 0, this.at(lengths), t);
+    this.gruBlend(B, H, pxg, phg, ph, this.at(h, hOff), this.at(out, outOff), this.at(lengths), t, true);
   }
 
   gruCellBackward(
@@ -288,35 +302,65 @@ export class WasmBackend implements Backend {
     lengths: I32 | null, t: number,
   ): void {
     const pxg = this.at(xg, xgOff), pdx = this.at(dXg, dxgOff), pdh = this.at(dHg, dhgOff);
-    this.k.gruUpdateBackward(B, H, pxg, this.at(hPrev, hPrevOff), this.at(dOut, dOutOff), this.at(dh), pdx, pdh, this.at(lengths), t);
-    this.k.gruResetAfterBackward(B, H, pxg, this.at(hg, hgOff), pdx, pdh, this.at(lengths), t);
+    this.gruUpdateBackward(B, H, pxg, this.at(hPrev, hPrevOff), this.at(dOut, dOutOff), this.at(dh), pdx, pdh, this.at(lengths), t);
+    const row = 4 * H;
+    this.rowWise('gruResetAfterBackward', B, H, [B, H, pxg, this.at(hg, hgOff), pdx, pdh, this.at(lengths), t],
+      [ROW_COUNT, 0, 3 * row, 3 * row, 3 * row, 3 * row, 4, 0]);
   }
 
   gruResetGateForward(
     B: number, H: number, xg: F32, xgOff: number, hg: F32, hgOff: number, hPrev: F32, hPrevOff: number, rh: F32, rhOff: number,
   ): void {
-    this.k.gruGates(B, H, this.at(xg, xgOff), this.at(hg, hgOff), this.at(hPrev, hPrevOff), this.at(rh, rhOff), 0, 0);
+    this.gruGates(B, H, this.at(xg, xgOff), this.at(hg, hgOff), this.at(hPrev, hPrevOff), this.at(rh, rhOff), 0, 0);
   }
 
   gruResetBeforeForward(
     B: number, H: number, xg: F32, xgOff: number, hg: F32, hgOff: number, hPrev: F32, hPrevOff: number,
     h: F32, hOff: number, out: F32 | null, outOff: number, lengths: I32 | null, t: number,
   ): void {
-    this.k.gruBlend(B, H, this.at(xg, xgOff), this.at(hg, hgOff), this.at(hPrev, hPrevOff), this.at(h, hOff), this.at(out, outOff), this.at(lengths), t, false);
+    this.gruBlend(B, H, this.at(xg, xgOff), this.at(hg, hgOff), this.at(hPrev, hPrevOff), this.at(h, hOff), this.at(out, outOff), this.at(lengths), t, false);
   }
 
   gruResetBeforeBackward(
     B: number, H: number, xg: F32, xgOff: number, hPrev: F32, hPrevOff: number, dOut: F32 | null, dOutOff: number,
     dh: F32, dXg: F32, dxgOff: number, dHg: F32, dhgOff: number, lengths: I32 | null, t: number,
   ): void {
-    this.k.gruUpdateBackward(B, H, this.at(xg, xgOff), this.at(hPrev, hPrevOff), this.at(dOut, dOutOff), this.at(dh), this.at(dXg, dxgOff), this.at(dHg, dhgOff), this.at(lengths), t);
+    this.gruUpdateBackward(B, H, this.at(xg, xgOff), this.at(hPrev, hPrevOff), this.at(dOut, dOutOff), this.at(dh), this.at(dXg, dxgOff), this.at(dHg, dhgOff), this.at(lengths), t);
   }
 
   gruResetGateBackward(
     B: number, H: number, xg: F32, xgOff: number, hPrev: F32, hPrevOff: number, dRh: F32,
     dh: F32, dXg: F32, dxgOff: number, dHg: F32, dhgOff: number,
   ): void {
-    this.k.gruResetGateBackward(B, H, this.at(xg, xgOff), this.at(hPrev, hPrevOff), this.at(dRh), this.at(dh), this.at(dXg, dxgOff), this.at(dHg, dhgOff));
+    const row = 4 * H;
+    this.rowWise('gruResetGateBackward', B, H,
+      [B, H, this.at(xg, xgOff), this.at(hPrev, hPrevOff), this.at(dRh), this.at(dh), this.at(dXg, dxgOff), this.at(dHg, dhgOff)],
+      [ROW_COUNT, 0, 3 * row, row, row, row, 3 * row, 3 * row]);
+  }
+
+  // The GRU's kernels as the cells above call them (byte addresses).
+  private gruGates(B: number, H: number, xg: number, hg: number, hPrev: number, rh: number, lengths: number, t: number): void {
+    const row = 4 * H;
+    this.rowWise('gruGates', B, H, [B, H, xg, hg, hPrev, rh, lengths, t], [ROW_COUNT, 0, 3 * row, 3 * row, row, row, 4, 0]);
+  }
+
+  private gruBlend(B: number, H: number, xg: number, hg: number, hPrev: number, h: number, out: number, lengths: number, t: number, resetAfter: boolean): void {
+    const row = 4 * H;
+    this.rowWise('gruBlend', B, H, [B, H, xg, hg, hPrev, h, out, lengths, t, +resetAfter], [ROW_COUNT, 0, 3 * row, 3 * row, row, row, row, 4, 0, 0]);
+  }
+
+  private gruUpdateBackward(B: number, H: number, xg: number, hPrev: number, dOut: number, dh: number, dXg: number, dHg: number, lengths: number, t: number): void {
+    const row = 4 * H;
+    this.rowWise('gruUpdateBackward', B, H, [B, H, xg, hPrev, dOut, dh, dXg, dHg, lengths, t], [ROW_COUNT, 0, 3 * row, row, row, row, 3 * row, 3 * row, 4, 0]);
+  }
+
+  /**
+   * A row-wise cell kernel over a batch of B rows of width H: split by rows across the team when
+   * the batch is big enough, else on the calling thread (see GemmTeam.rows for args and strides).
+   */
+  private rowWise(kernel: RowKernel, B: number, H: number, args: readonly number[], strides: readonly number[]): void {
+    if (this.team.threads > 1 && B > 1 && B * H >= PARALLEL_MIN_CELL_ELEMENTS) this.team.rows(kernel, B, args, strides);
+    else (this.k[kernel] as (...a: readonly number[]) => void)(...args);
   }
 
   sgdUpdate(

@@ -3,7 +3,7 @@
 // bit-identical results for repeated runs and across thread counts (GEMM and matVecSum).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Backend, Storage } from '../src/backend/backend.ts';
+import type { Backend, F32, Storage } from '../src/backend/backend.ts';
 import { ReferenceBackend } from '../src/backend/reference/index.ts';
 import { createWasmBackend, type WasmBackend } from '../src/backend/wasm/index.ts';
 
@@ -66,6 +66,17 @@ function agree(wasm: Backend, name: keyof Backend, args: Arg[], tolerance = 1e-5
   });
 }
 
+/** The C of a GEMM case run as packMatrix + gemmPacked on a backend, as a plain array. */
+function gemmPackedResult(backend: Backend, args: Arg[]): number[] {
+  const [transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc] = materialise(backend, args, 9) as
+    [boolean, boolean, number, number, number, number, F32, number, number, F32, number, number, number, F32, number, number];
+  const right = backend.packMatrix(transB, k, n, b, bOff, ldb);
+  b.fill(Number.NaN); // the wasm backend's packed copy must not read B again
+  backend.gemmPacked(transA, m, alpha, a, aOff, lda, right, beta, c, cOff, ldc);
+  backend.freePacked(right);
+  return Array.from(c);
+}
+
 type GemmCase = [transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number, beta: number];
 
 /** GEMM with padded leading dimensions and offsets into larger arrays. */
@@ -118,6 +129,22 @@ for (const [fusedMultiplyAdd, threads] of [[true, 1], [true, 2], [false, 1], [fa
         assert.deepEqual(gemmResult(wasm, args), first);
         assert.deepEqual(gemmResult(single, args), first);
         assert.ok(relativeError(first, gemmResult(new ReferenceBackend(), args)) <= 1e-5);
+      }
+      single.close();
+    });
+
+    test('gemmPacked: awkward sizes and transposes agree with the reference; bit-identical to gemm (m > 1) and to 1 thread', async () => {
+      const single = await createWasmBackend({ threads: 1, fusedMultiplyAdd });
+      let s = 0;
+      const shapes: [number, number, number][] = [...GEMM_SHAPES, [32, 1024, 256], [32, 256, 1024], [37, 390, 600]];
+      for (const [m, n, k] of shapes) {
+        for (const [ta, tb] of TRANSPOSES) {
+          const args = gemmArgs([ta, tb, m, n, k, ...SCALARS[s++ % SCALARS.length]]);
+          const packed = gemmPackedResult(wasm, args);
+          assert.ok(relativeError(packed, gemmResult(new ReferenceBackend(), args)) <= 1e-5, `${m}×${n}×${k} ${ta}/${tb}`);
+          assert.deepEqual(gemmPackedResult(single, args), packed);
+          if (m > 1) assert.deepEqual(gemmResult(wasm, args), packed);
+        }
       }
       single.close();
     });

@@ -23,6 +23,17 @@ export type UnaryOp = 'tanh' | 'sigmoid' | 'relu' | 'exp' | 'log' | 'neg';
 export type BinaryOp = 'add' | 'sub' | 'mul' | 'div';
 export type RecurrentActivation = 'tanh' | 'relu';
 
+/**
+ * A right-hand operand op(B) [k×n] prepared once (packMatrix) for many products with it
+ * (gemmPacked), as the recurrent weights of a sequence are: the backend may copy it into the
+ * layout its GEMM reads, or just remember where B is, so B must not change while it is in use.
+ * Release it with freePacked.
+ */
+export interface PackedMatrix {
+  readonly k: number;
+  readonly n: number;
+}
+
 export interface Backend {
   readonly name: string;
   /** Threads the backend computes with (1 for the reference backend). */
@@ -48,6 +59,16 @@ export interface Backend {
     b: F32, bOff: number, ldb: number,
     beta: number, c: F32, cOff: number, ldc: number,
   ): void;
+
+  /** op(B) [k×n] (B stored as for gemm's right operand, from bOff) prepared for gemmPacked. */
+  packMatrix(transB: boolean, k: number, n: number, b: F32, bOff: number, ldb: number): PackedMatrix;
+  /** C[m×n] = alpha · op(A)[m×k] · P + beta · C for a packed right operand P [k×n]; as gemm. */
+  gemmPacked(
+    transA: boolean, m: number, alpha: number, a: F32, aOff: number, lda: number,
+    right: PackedMatrix, beta: number, c: F32, cOff: number, ldc: number,
+  ): void;
+  /** Releases a packed matrix; it must not be used afterwards. */
+  freePacked(right: PackedMatrix): void;
 
   /**
    * The products of one recurrent step at batch 1 (sampling), in one call: for j < n,

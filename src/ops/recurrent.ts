@@ -3,7 +3,7 @@
  * single autograd op with a hand-written backward (DESIGN.md, principle 2):
  *
  *   forward:  G = X·W_ihᵀ + b            one GEMM for all timesteps
- *             for each step: G[t] += h·W_hhᵀ; fused gate kernel → h, (c)
+ *             for each step: G[t] += h·W_hhᵀ; fused gate kernel → h, (c)   (W_hh packed once)
  *   backward: for each step, in reverse: fused gate backward → dG[t]; dh += dG[t]·W_hh
  *             dW_ih = dGᵀ·X, dW_hh = dGᵀ·H_prev, dX = dG·W_ih      one GEMM each
  *
@@ -156,6 +156,10 @@ function forward(p: Plan, w: SequenceWeights, h0: Tensor | null, c0: Tensor | nu
   const first = prevSlot(p, stepTime(p, 0)) * BH;
   if (h0) be.copy(h0.f32, 0, h, first, BH);
   if (c && c0) be.copy(c0.f32, 0, c, first, BH);
+  // W_hhᵀ packed once for every step's product (reset-before: the r, z columns and the n columns apart).
+  const [recurrent, resetRecurrent] = p.resetBefore
+    ? [be.packMatrix(true, H, 2 * H, p.wHh, 0, H), be.packMatrix(true, H, H, p.wHh, 2 * H * H, H)]
+    : [be.packMatrix(true, H, G, p.wHh, 0, H), null];
 
   for (let s = 0; s < T; s++) {
     const t = stepTime(p, s);
@@ -164,27 +168,29 @@ function forward(p: Plan, w: SequenceWeights, h0: Tensor | null, c0: Tensor | nu
     switch (mode) {
       case 'RNN_TANH':
       case 'RNN_RELU':
-        be.gemm(false, true, B, H, H, 1, h, hp, H, p.wHh, 0, H, 1, gates, g, G);
+        be.gemmPacked(false, B, 1, h, hp, H, recurrent, 1, gates, g, G);
         be.rnnCellForward(mode === 'RNN_TANH' ? 'tanh' : 'relu', B, H, gates, g, h, hp, h, hn, packed, o, lengths, t);
         break;
       case 'LSTM':
-        be.gemm(false, true, B, G, H, 1, h, hp, H, p.wHh, 0, H, 1, gates, g, G);
+        be.gemmPacked(false, B, 1, h, hp, H, recurrent, 1, gates, g, G);
         be.lstmCellForward(B, H, gates, g, c!, hp, h, hp, c!, hn, h, hn, packed, o, lengths, t);
         break;
       case 'GRU':
         if (!p.resetBefore) {
-          be.gemm(false, true, B, G, H, 1, h, hp, H, p.wHh, 0, H, 1, hiddenGates!, g, G);
+          be.gemmPacked(false, B, 1, h, hp, H, recurrent, 1, hiddenGates!, g, G);
           be.gruCellForward(B, H, gates, g, hiddenGates!, g, h, hp, h, hn, packed, o, lengths, t);
         } else {
           // r, z from h_prev; then hn = W_hn·(r ⊙ h_prev) + b_hn
-          be.gemm(false, true, B, 2 * H, H, 1, h, hp, H, p.wHh, 0, H, 1, hiddenGates!, g, G);
+          be.gemmPacked(false, B, 1, h, hp, H, recurrent, 1, hiddenGates!, g, G);
           be.gruResetGateForward(B, H, gates, g, hiddenGates!, g, h, hp, resetHidden!, o);
-          be.gemm(false, true, B, H, H, 1, resetHidden!, o, H, p.wHh, 2 * H * H, H, 1, hiddenGates!, g + 2 * H, G);
+          be.gemmPacked(false, B, 1, resetHidden!, o, H, resetRecurrent!, 1, hiddenGates!, g + 2 * H, G);
           be.gruResetBeforeForward(B, H, gates, g, hiddenGates!, g, h, hp, h, hn, packed, o, lengths, t);
         }
         break;
     }
   }
+  be.freePacked(recurrent);
+  if (resetRecurrent) be.freePacked(resetRecurrent);
   const last = nextSlot(p, stepTime(p, T - 1)) * BH;
   be.copy(h, last, packed, T * BH, BH);
   if (c) be.copy(c, last, packed, (T + 1) * BH, BH);
@@ -213,6 +219,10 @@ function backward(p: Plan, saved: Saved, dPacked: F32, d: GradSinks): void {
   const dGates = alloc(p, T * B * G);
   const dHiddenGates = hiddenGates ? alloc(p, T * B * G) : null;
   const dResetHidden = p.resetBefore ? alloc(p, BH) : null;
+  // W_hh packed once for every step's dh += dG[t]·W_hh (reset-before: the r, z rows and the n rows apart).
+  const [recurrent, resetRecurrent] = p.resetBefore
+    ? [be.packMatrix(false, 2 * H, H, p.wHh, 0, H), be.packMatrix(false, H, H, p.wHh, 2 * H * H, H)]
+    : [be.packMatrix(false, G, H, p.wHh, 0, H), null];
 
   for (let s = T - 1; s >= 0; s--) {
     const t = stepTime(p, s);
@@ -222,26 +232,28 @@ function backward(p: Plan, saved: Saved, dPacked: F32, d: GradSinks): void {
       case 'RNN_TANH':
       case 'RNN_RELU':
         be.rnnCellBackward(mode === 'RNN_TANH' ? 'tanh' : 'relu', B, H, h, hn, dPacked, o, dh, dGates, g, lengths, t);
-        be.gemm(false, false, B, H, H, 1, dGates, g, G, p.wHh, 0, H, 1, dh, 0, H);
+        be.gemmPacked(false, B, 1, dGates, g, G, recurrent, 1, dh, 0, H);
         break;
       case 'LSTM':
         be.lstmCellBackward(B, H, gates, g, c!, hp, c!, hn, dPacked, o, dh, dc!, dGates, g, lengths, t);
-        be.gemm(false, false, B, H, G, 1, dGates, g, G, p.wHh, 0, H, 1, dh, 0, H);
+        be.gemmPacked(false, B, 1, dGates, g, G, recurrent, 1, dh, 0, H);
         break;
       case 'GRU':
         if (!p.resetBefore) {
           be.gruCellBackward(B, H, gates, g, hiddenGates!, g, h, hp, dPacked, o, dh, dGates, g, dHiddenGates!, g, lengths, t);
-          be.gemm(false, false, B, H, G, 1, dHiddenGates!, g, G, p.wHh, 0, H, 1, dh, 0, H);
+          be.gemmPacked(false, B, 1, dHiddenGates!, g, G, recurrent, 1, dh, 0, H);
         } else {
           be.gruResetBeforeBackward(B, H, gates, g, h, hp, dPacked, o, dh, dGates, g, dHiddenGates!, g, lengths, t);
           // d(r ⊙ h_prev) = dhn · W_hn, then the reset gate's share; then the r, z rows' products
-          be.gemm(false, false, B, H, H, 1, dHiddenGates!, g + 2 * H, G, p.wHh, 2 * H * H, H, 0, dResetHidden!, 0, H);
+          be.gemmPacked(false, B, 1, dHiddenGates!, g + 2 * H, G, resetRecurrent!, 0, dResetHidden!, 0, H);
           be.gruResetGateBackward(B, H, gates, g, h, hp, dResetHidden!, dh, dGates, g, dHiddenGates!, g);
-          be.gemm(false, false, B, H, 2 * H, 1, dHiddenGates!, g, G, p.wHh, 0, H, 1, dh, 0, H);
+          be.gemmPacked(false, B, 1, dHiddenGates!, g, G, recurrent, 1, dh, 0, H);
         }
         break;
     }
   }
+  be.freePacked(recurrent);
+  if (resetRecurrent) be.freePacked(resetRecurrent);
   if (d.h0) be.axpy(1, dh, 0, d.h0, 0, BH);
   if (d.c0 && dc) be.axpy(1, dc, 0, d.c0, 0, BH);
 

@@ -3,10 +3,17 @@
  * Float32Array storage. It is the specification the faster backends are tested against, so it
  * favours readability; the only concession to speed is a cache-friendly GEMM loop order.
  */
-import type { Backend, BinaryOp, DType, F32, I32, Storage, UnaryOp } from '../backend.ts';
+import type { Backend, BinaryOp, DType, F32, I32, PackedMatrix, Storage, UnaryOp } from '../backend.ts';
 import { gemm, matVecSum } from './gemm.ts';
 import * as cells from './cells.ts';
 import * as optim from './optim.ts';
+
+interface ReferencePacked extends PackedMatrix {
+  transB: boolean;
+  b: F32;
+  bOff: number;
+  ldb: number;
+}
 
 export class ReferenceBackend implements Backend {
   readonly name = 'reference';
@@ -25,6 +32,23 @@ export class ReferenceBackend implements Backend {
 
   gemm = gemm;
   matVecSum = matVecSum;
+
+  /** No copy: the reference "packed" matrix remembers where op(B) is. */
+  packMatrix(transB: boolean, k: number, n: number, b: F32, bOff: number, ldb: number): PackedMatrix {
+    return { k, n, transB, b, bOff, ldb } as ReferencePacked;
+  }
+
+  gemmPacked(
+    transA: boolean, m: number, alpha: number, a: F32, aOff: number, lda: number,
+    right: PackedMatrix, beta: number, c: F32, cOff: number, ldc: number,
+  ): void {
+    const { k, n, transB, b, bOff, ldb } = right as ReferencePacked;
+    gemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+  }
+
+  freePacked(_right: PackedMatrix): void {
+    // Nothing was copied.
+  }
 
   fill(x: F32, value: number, n: number, xOff: number): void {
     x.fill(value, xOff, xOff + n);

@@ -20,21 +20,23 @@ export const MAX_ROW_ARGS = 12;
 export const ROW_COUNT = -1;
 
 /**
- * Int32 slots of the control block: the GEMM's arguments (alpha and beta are float32 bits), then
- * matVecSum's (mv*), then a rows job's: kernel index, rows, argument count, arguments, and each
+ * Int32 slots of the control block: the GEMM's arguments (alpha and beta are float32 bits; a
+ * packed-operand GEMM has packedB instead of b, ldb, transB), then matVecSum's (mv*), then a rows job's: kernel index, rows, argument count, arguments, and each
  * argument's byte stride per row (0: not per row; a null pointer stays null).
  */
 export const SLOT = {
   generation: 0, ticket: 1, completed: 2, op: 3, chunks: 4,
   transA: 5, transB: 6, m: 7, n: 8, k: 9, a: 10, lda: 11, b: 12, ldb: 13, c: 14, ldc: 15, alpha: 16, beta: 17,
   mvN: 18, mvWa: 19, mvXa: 20, mvKa: 21, mvWb: 22, mvXb: 23, mvKb: 24, mvBiasA: 25, mvBiasB: 26, mvY: 27,
-  rowKernel: 28, rows: 29, rowArgc: 30, rowArgs: 31, rowStrides: 31 + MAX_ROW_ARGS,
-  count: 31 + 2 * MAX_ROW_ARGS,
+  packedB: 28,
+  rowKernel: 29, rows: 30, rowArgc: 31, rowArgs: 32, rowStrides: 32 + MAX_ROW_ARGS,
+  count: 32 + 2 * MAX_ROW_ARGS,
 };
 export const OP_GEMM = 0;
 export const OP_STOP = 1;
 export const OP_MATVEC_SUM = 2;
 export const OP_ROWS = 3;
+export const OP_GEMM_PACKED = 4;
 export const CLOSED = 255;
 
 /** Arguments of one rows slab, reused (each thread has its own module instance of this file). */
@@ -69,6 +71,9 @@ export function computeSlabs(ctrl, ctrlF, generation, kernels) {
     if (op === OP_ROWS) {
       const rows = ctrl[SLOT.rows], b0 = Math.floor((rows * slab) / chunks), b1 = Math.floor((rows * (slab + 1)) / chunks);
       if (b1 > b0) computeRows(ctrl, kernels, b0, b1);
+    } else if (op === OP_GEMM_PACKED) {
+      kernels.gemmPacked(ctrl[SLOT.transA], ctrl[SLOT.m], ctrl[SLOT.n], ctrl[SLOT.k], ctrlF[SLOT.alpha], ctrl[SLOT.a], ctrl[SLOT.lda],
+        ctrl[SLOT.packedB], ctrlF[SLOT.beta], ctrl[SLOT.c], ctrl[SLOT.ldc], slab, chunks);
     } else if (op === OP_MATVEC_SUM) {
       kernels.matVecSum(ctrl[SLOT.mvN], ctrl[SLOT.mvWa], ctrl[SLOT.mvXa], ctrl[SLOT.mvKa], ctrl[SLOT.mvWb], ctrl[SLOT.mvXb],
         ctrl[SLOT.mvKb], ctrl[SLOT.mvBiasA], ctrl[SLOT.mvBiasB], ctrl[SLOT.mvY], slab, chunks);

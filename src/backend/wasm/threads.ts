@@ -7,7 +7,7 @@
  * Platform-neutral: the platform (Node worker_threads, browser Web Workers) only starts workers.
  */
 import {
-  CLOSED, OP_GEMM, OP_MATVEC_SUM, OP_ROWS, OP_STOP, ROW_KERNELS, SLOT, computeSlabs, ticketOf,
+  CLOSED, OP_GEMM, OP_GEMM_PACKED, OP_MATVEC_SUM, OP_ROWS, OP_STOP, ROW_KERNELS, SLOT, computeSlabs, ticketOf,
   type RowKernel, type SlabKernels,
 } from './team-protocol.mjs';
 
@@ -79,6 +79,22 @@ export class GemmTeam {
     ctrl[SLOT.transA] = +transA; ctrl[SLOT.transB] = +transB;
     ctrl[SLOT.m] = m; ctrl[SLOT.n] = n; ctrl[SLOT.k] = k;
     ctrl[SLOT.a] = a; ctrl[SLOT.lda] = lda; ctrl[SLOT.b] = b; ctrl[SLOT.ldb] = ldb; ctrl[SLOT.c] = c; ctrl[SLOT.ldc] = ldc;
+    this.ctrlF[SLOT.alpha] = alpha; this.ctrlF[SLOT.beta] = beta;
+    this.runJob();
+  }
+
+  /** Runs C = alpha·op(A)·P + beta·C on the team, P packed by the kernel packRight at `packed`. */
+  gemmPacked(
+    transA: boolean, m: number, n: number, k: number, alpha: number, a: number, lda: number, packed: number,
+    beta: number, c: number, ldc: number,
+  ): void {
+    if (this.runsSolo()) {
+      this.kernels.gemmPacked(+transA, m, n, k, alpha, a, lda, packed, beta, c, ldc, 0, 1);
+      return;
+    }
+    const ctrl = this.openJob(OP_GEMM_PACKED);
+    ctrl[SLOT.transA] = +transA; ctrl[SLOT.m] = m; ctrl[SLOT.n] = n; ctrl[SLOT.k] = k;
+    ctrl[SLOT.a] = a; ctrl[SLOT.lda] = lda; ctrl[SLOT.packedB] = packed; ctrl[SLOT.c] = c; ctrl[SLOT.ldc] = ldc;
     this.ctrlF[SLOT.alpha] = alpha; this.ctrlF[SLOT.beta] = beta;
     this.runJob();
   }

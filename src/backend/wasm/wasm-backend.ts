@@ -4,7 +4,7 @@
  * into it, so no kernel call copies). Big matrix products are split across the GemmTeam.
  * Platform-neutral: the platform object loads the module and starts workers.
  */
-import type { Backend, BinaryOp, DType, F32, I32, RecurrentActivation, Storage, UnaryOp } from '../backend.ts';
+import type { Backend, BinaryOp, DType, F32, I32, PackedMatrix, RecurrentActivation, Storage, UnaryOp } from '../backend.ts';
 import { WasmHeap } from './heap.ts';
 import { CONTROL_BYTES, GemmTeam, type WasmPlatform, type WorkerHandle } from './threads.ts';
 import { ROW_COUNT, type RowKernel } from './team-protocol.mjs';
@@ -17,6 +17,11 @@ interface Kernels {
   /** Slab `part` of `parts` of C = alpha·op(A)·op(B) + beta·C. */
   gemm(transA: boolean | number, transB: boolean | number, m: number, n: number, k: number, alpha: number,
     a: number, lda: number, b: number, ldb: number, beta: number, c: number, ldc: number, part: number, parts: number): void;
+  packedRightFloats(k: number, n: number): number;
+  packRight(transB: boolean | number, k: number, n: number, b: number, ldb: number, dst: number): void;
+  /** Slab `part` of `parts` of C = alpha·op(A)·P + beta·C, P packed by packRight. */
+  gemmPacked(transA: boolean | number, m: number, n: number, k: number, alpha: number, a: number, lda: number, packed: number,
+    beta: number, c: number, ldc: number, part: number, parts: number): void;
   /** Row slab `part` of `parts` of y = Wa·xa + Wb·xb + biasA + biasB (0 = absent). */
   matVecSum(n: number, wa: number, xa: number, kA: number, wb: number, xb: number, kB: number,
     biasA: number, biasB: number, y: number, part: number, parts: number): void;
@@ -114,6 +119,11 @@ export async function instantiateWasmBackend(platform: WasmPlatform, options: Wa
   return new WasmBackend(kernels, heap, new GemmTeam(memory, control, workers, kernels), fused);
 }
 
+/** A packed right operand: packRight's layout in the module's memory. */
+interface WasmPacked extends PackedMatrix {
+  data: F32;
+}
+
 export class WasmBackend implements Backend {
   readonly name = 'wasm';
   /** Byte address of element `off` of an array of this backend; 0 stands for an absent (null) array. */
@@ -162,6 +172,28 @@ export class WasmBackend implements Backend {
     const pa = this.at(a, aOff), pb = this.at(b, bOff), pc = this.at(c, cOff);
     if (this.team.threads > 1 && m * n * k >= PARALLEL_MIN_MACS) this.team.gemm(transA, transB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc);
     else this.k.gemm(transA, transB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc, 0, 1);
+  }
+
+  /** Copies op(B) into the layout the GEMM kernel reads (packRight), in this backend's memory. */
+  packMatrix(transB: boolean, k: number, n: number, b: F32, bOff: number, ldb: number): PackedMatrix {
+    const data = this.heap.alloc(Math.max(1, this.k.packedRightFloats(k, n)), 'float32') as F32;
+    if (k > 0 && n > 0) this.k.packRight(transB, k, n, this.at(b, bOff), ldb, this.at(data));
+    return { k, n, data } as WasmPacked;
+  }
+
+  gemmPacked(
+    transA: boolean, m: number, alpha: number, a: F32, aOff: number, lda: number,
+    right: PackedMatrix, beta: number, c: F32, cOff: number, ldc: number,
+  ): void {
+    const { k, n, data } = right as WasmPacked;
+    if (m <= 0 || n <= 0) return;
+    const pa = this.at(a, aOff), pp = this.at(data), pc = this.at(c, cOff);
+    if (this.team.threads > 1 && m * n * k >= PARALLEL_MIN_MACS) this.team.gemmPacked(transA, m, n, k, alpha, pa, lda, pp, beta, pc, ldc);
+    else this.k.gemmPacked(transA, m, n, k, alpha, pa, lda, pp, beta, pc, ldc, 0, 1);
+  }
+
+  freePacked(right: PackedMatrix): void {
+    this.heap.free((right as WasmPacked).data);
   }
 
   matVecSum(

@@ -48,18 +48,56 @@ export function gemm(
   transA: bool, transB: bool, m: i32, n: i32, k: i32, alpha: f32,
   a: usize, lda: i32, b: usize, ldb: i32, beta: f32, c: usize, ldc: i32, part: i32, parts: i32,
 ): void {
+  gemmSlab(transA, transB, m, n, k, alpha, a, lda, b, ldb, 0, beta, c, ldc, part, parts);
+}
+
+/** Floats packRight writes for op(B) [k×n]: every KC-deep slice as NR-wide strips, zero-padded. */
+export function packedRightFloats(k: i32, n: i32): i32 {
+  return k * roundUp(n, NR);
+}
+
+/**
+ * Packs op(B) [k×n] once for many products (gemmPacked): slice pc (KC rows deep) starts at float
+ * pc·roundUp(n, NR) of dst and holds the strips gemmBlock would pack itself.
+ */
+export function packRight(transB: bool, k: i32, n: i32, b: usize, ldb: i32, dst: usize): void {
+  const width = roundUp(n, NR);
+  const bDepth = transB ? 1 : ldb, bCol = transB ? ldb : 1;
+  for (let pc = 0; pc < k; pc += KC) {
+    packStrips(dst + 4 * <usize>pc * width, b + 4 * <usize>pc * bDepth, min(KC, k - pc), n, NR, bDepth, bCol);
+  }
+}
+
+/**
+ * Slab `part` of `parts` of C = alpha·op(A)·P + beta·C, P [k×n] packed by packRight at `packed`.
+ * Bit-identical to gemm on the same operands when m > 1 (a single row takes gemm's GEMV path).
+ */
+export function gemmPacked(
+  transA: bool, m: i32, n: i32, k: i32, alpha: f32, a: usize, lda: i32, packed: usize,
+  beta: f32, c: usize, ldc: i32, part: i32, parts: i32,
+): void {
+  gemmSlab(transA, false, m, n, k, alpha, a, lda, 0, 0, packed, beta, c, ldc, part, parts);
+}
+
+// The right operand is B (b, ldb, transB) or, when `packed` is not 0, packRight's copy of it.
+function gemmSlab(
+  transA: bool, transB: bool, m: i32, n: i32, k: i32, alpha: f32,
+  a: usize, lda: i32, b: usize, ldb: i32, packed: usize, beta: f32, c: usize, ldc: i32, part: i32, parts: i32,
+): void {
   if (n >= m) {
     const j0 = slabStart(n, NR, part, parts);
     const j1 = slabStart(n, NR, part + 1, parts);
     if (j1 <= j0) return;
-    const bShift = transB ? <usize>j0 * ldb : <usize>j0;
-    gemmBlock(transA, transB, m, j1 - j0, k, alpha, a, lda, b + 4 * bShift, ldb, beta, c + <usize>j0 * 4, ldc, m == 1);
+    const bShift: usize = packed ? 0 : transB ? <usize>j0 * ldb : <usize>j0;
+    gemmBlock(transA, transB, m, j1 - j0, k, alpha, a, lda, b + 4 * bShift, ldb, packed, n, j0,
+      beta, c + <usize>j0 * 4, ldc, m == 1 && !packed);
   } else {
     const i0 = slabStart(m, MR, part, parts);
     const i1 = slabStart(m, MR, part + 1, parts);
     if (i1 <= i0) return;
     const aShift = transA ? <usize>i0 : <usize>i0 * lda;
-    gemmBlock(transA, transB, i1 - i0, n, k, alpha, a + 4 * aShift, lda, b, ldb, beta, c + <usize>i0 * 4 * ldc, ldc, false);
+    gemmBlock(transA, transB, i1 - i0, n, k, alpha, a + 4 * aShift, lda, b, ldb, packed, n, 0,
+      beta, c + <usize>i0 * 4 * ldc, ldc, false);
   }
 }
 
@@ -69,9 +107,16 @@ export function gemm(
   return min(len, <i32>((<i64>units * part) / parts) * unit);
 }
 
+@inline function roundUp(n: i32, unit: i32): i32 {
+  return (n + unit - 1) / unit * unit;
+}
+
+// C[m×n] (+)= alpha·op(A)·op(B) for columns col0… of a right operand that is either B, packed
+// here per KC slice, or packRight's copy at `packed` (of width packedN).
 function gemmBlock(
-  transA: bool, transB: bool, m: i32, n: i32, k: i32, alpha: f32,
-  a: usize, lda: i32, b: usize, ldb: i32, beta: f32, c: usize, ldc: i32, singleRow: bool,
+  transA: bool, transB: bool, m: i32, n: i32, k: i32, alpha: f32, a: usize, lda: i32,
+  b: usize, ldb: i32, packed: usize, packedN: i32, col0: i32,
+  beta: f32, c: usize, ldc: i32, singleRow: bool,
 ): void {
   scaleMatrix(c, m, n, ldc, beta);
   if (k == 0 || alpha == 0) return;
@@ -82,16 +127,19 @@ function gemmBlock(
   // Element strides of op(A)[i][p] and op(B)[p][j] in their stored matrices.
   const aRow = transA ? 1 : lda, aDepth = transA ? lda : 1;
   const bDepth = transB ? 1 : ldb, bCol = transB ? ldb : 1;
+  const packedWidth = <usize>roundUp(packedN, NR);
   for (let jc = 0; jc < n; jc += NC) {
     const nc = min(NC, n - jc);
     for (let pc = 0; pc < k; pc += KC) {
       const kc = min(KC, k - pc);
-      packStrips(packB, b + 4 * (<usize>pc * bDepth + <usize>jc * bCol), kc, nc, NR, bDepth, bCol);
+      let bPanel = packB;
+      if (packed) bPanel = packed + 4 * (<usize>pc * packedWidth + <usize>(col0 + jc) * kc);
+      else packStrips(packB, b + 4 * (<usize>pc * bDepth + <usize>jc * bCol), kc, nc, NR, bDepth, bCol);
       for (let ic = 0; ic < m; ic += MC) {
         const mc = min(MC, m - ic);
         packStrips(packA, a + 4 * (<usize>ic * aRow + <usize>pc * aDepth), kc, mc, MR, aDepth, aRow);
         for (let jr = 0; jr < nc; jr += NR) {
-          const bStrip = packB + <usize>jr * kc * 4;
+          const bStrip = bPanel + <usize>jr * kc * 4;
           const cols = min(NR, nc - jr);
           for (let ir = 0; ir < mc; ir += MR) {
             const cTile = c + 4 * (<usize>(ic + ir) * ldc + jc + jr);

@@ -1,5 +1,5 @@
 // Entry point of the rnnkit wasm module: every exported kernel. Built by `npm run build:wasm`.
-export { gemm, gemmInit, gemmScratchBytes, matVecSum } from './gemm';
+export { gemm, gemmInit, gemmPacked, gemmScratchBytes, matVecSum, packRight, packedRightFloats } from './gemm';
 export {
   fill, copy, unary, unaryBackward, binary, axpy, scale, sumRows, sum, logSoftmax, softmax,
   crossEntropyForward, crossEntropyBackward, gather, scatterAdd,

@@ -262,6 +262,14 @@ for (const [fusedMultiplyAdd, threads] of [[true, 1], [true, 2], [false, 1], [fa
       assert.throws(() => wasm.free(new Float32Array(4)), /not a live block/);
       assert.throws(() => wasm.free(b), /not a live block/);
       assert.throws(() => wasm.scale(new Float32Array(4), 2, 4), /not allocated by this backend/);
+      // A big reused block is cleared by the thread team when there is one.
+      const big = wasm.alloc(300_001, 'float32');
+      big.fill(-1);
+      wasm.free(big);
+      const again = wasm.alloc(300_000, 'float32');
+      assert.equal(again.byteOffset, big.byteOffset, 'the block is reused');
+      assert.ok(again.every((v) => v === 0));
+      wasm.free(again);
     });
   });
 }

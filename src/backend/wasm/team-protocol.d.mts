@@ -8,7 +8,7 @@ export declare const SLOT: {
   count: number;
 };
 export type RowKernel =
-  | 'rnnCellForward' | 'rnnCellBackward' | 'lstmCellForward' | 'lstmCellBackward'
+  | 'fill' | 'rnnCellForward' | 'rnnCellBackward' | 'lstmCellForward' | 'lstmCellBackward'
   | 'gruGates' | 'gruBlend' | 'gruUpdateBackward' | 'gruResetAfterBackward' | 'gruResetGateBackward';
 export declare const ROW_KERNELS: readonly RowKernel[];
 export declare const MAX_ROW_ARGS: number;

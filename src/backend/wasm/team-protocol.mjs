@@ -9,9 +9,12 @@
 // scheduled the caller simply computes every slab itself. Results do not depend on who computes
 // which slab. The caller closes the ticket (next slab = 255) before rewriting the arguments.
 
-/** Row-wise kernels a rows job can run (cells.ts: row b of every [B, ·] argument depends on row b only). */
+/**
+ * Row-wise kernels a rows job can run (cells.ts: row b of every [B, ·] argument depends on row b
+ * only; fill: a row is one element).
+ */
 export const ROW_KERNELS = [
-  'rnnCellForward', 'rnnCellBackward', 'lstmCellForward', 'lstmCellBackward',
+  'fill', 'rnnCellForward', 'rnnCellBackward', 'lstmCellForward', 'lstmCellBackward',
   'gruGates', 'gruBlend', 'gruUpdateBackward', 'gruResetAfterBackward', 'gruResetGateBackward',
 ];
 /** Most arguments of a row kernel. */

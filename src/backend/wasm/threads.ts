@@ -15,8 +15,13 @@ import {
 export const SPIN_ITERATIONS = 20_000;
 /** Bytes of the control block. */
 export const CONTROL_BYTES = 4 * SLOT.count;
-/** Slabs per thread: small enough to balance when a thread is descheduled. */
+/**
+ * Slabs per thread of a big product: small enough to balance when a thread is descheduled. A
+ * smaller job gets one slab per thread, since every slab packs its own copy of the shared operand.
+ */
 const SLABS_PER_THREAD = 4;
+/** Multiply-adds from which a product is cut into SLABS_PER_THREAD slabs per thread. */
+const FINE_SLABS_MIN_MACS = 1 << 26;
 /**
  * Contention guard: after this many products in a row where the caller waited longer for the
  * workers than it computed itself (the cores are busy with other processes), the next
@@ -80,7 +85,7 @@ export class GemmTeam {
     ctrl[SLOT.m] = m; ctrl[SLOT.n] = n; ctrl[SLOT.k] = k;
     ctrl[SLOT.a] = a; ctrl[SLOT.lda] = lda; ctrl[SLOT.b] = b; ctrl[SLOT.ldb] = ldb; ctrl[SLOT.c] = c; ctrl[SLOT.ldc] = ldc;
     this.ctrlF[SLOT.alpha] = alpha; this.ctrlF[SLOT.beta] = beta;
-    this.runJob();
+    this.runJob(slabsPerThread(m, n, k));
   }
 
   /** Runs C = alpha·op(A)·P + beta·C on the team, P packed by the kernel packRight at `packed`. */
@@ -96,7 +101,7 @@ export class GemmTeam {
     ctrl[SLOT.transA] = +transA; ctrl[SLOT.m] = m; ctrl[SLOT.n] = n; ctrl[SLOT.k] = k;
     ctrl[SLOT.a] = a; ctrl[SLOT.lda] = lda; ctrl[SLOT.packedB] = packed; ctrl[SLOT.c] = c; ctrl[SLOT.ldc] = ldc;
     this.ctrlF[SLOT.alpha] = alpha; this.ctrlF[SLOT.beta] = beta;
-    this.runJob();
+    this.runJob(slabsPerThread(m, n, k));
   }
 
   /** Runs the step product y = Wa·xa + Wb·xb + biasA + biasB on the team (byte addresses, 0 = absent). */
@@ -109,7 +114,7 @@ export class GemmTeam {
     ctrl[SLOT.mvN] = n; ctrl[SLOT.mvWa] = wa; ctrl[SLOT.mvXa] = xa; ctrl[SLOT.mvKa] = kA;
     ctrl[SLOT.mvWb] = wb; ctrl[SLOT.mvXb] = xb; ctrl[SLOT.mvKb] = kB;
     ctrl[SLOT.mvBiasA] = biasA; ctrl[SLOT.mvBiasB] = biasB; ctrl[SLOT.mvY] = y;
-    this.runJob();
+    this.runJob(SLABS_PER_THREAD);
   }
 
   /**
@@ -128,7 +133,7 @@ export class GemmTeam {
       ctrl[SLOT.rowArgs + i] = args[i];
       ctrl[SLOT.rowStrides + i] = strides[i];
     }
-    this.runJob();
+    this.runJob(SLABS_PER_THREAD);
   }
 
   /** Whether the contention guard has the next product run on the calling thread alone. */
@@ -146,8 +151,8 @@ export class GemmTeam {
   }
 
   /** Publishes the job written since openJob, computes slabs with the workers, waits for all. */
-  private runJob(): void {
-    const ctrl = this.ctrl, chunks = this.threads * SLABS_PER_THREAD;
+  private runJob(slabs: number): void {
+    const ctrl = this.ctrl, chunks = this.threads * slabs;
     Atomics.store(ctrl, SLOT.chunks, chunks);
     Atomics.store(ctrl, SLOT.completed, 0);
     const generation = ++this.generation;
@@ -175,6 +180,8 @@ export class GemmTeam {
     for (const w of this.workers) w.terminate();
   }
 }
+
+const slabsPerThread = (m: number, n: number, k: number): number => (m * n * k >= FINE_SLABS_MIN_MACS ? SLABS_PER_THREAD : 1);
 
 /** Spins, then sleeps, until ctrl[slot] === target. */
 function awaitValue(ctrl: Int32Array, slot: number, target: number): void {

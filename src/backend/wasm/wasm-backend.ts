@@ -69,6 +69,8 @@ const PARALLEL_MIN_MACS = 1 << 19;
  * team pays off for much smaller products (a 1024 × 64 step product takes ≈ 7 µs).
  */
 const PARALLEL_MIN_MATVEC_MACS = 1 << 16;
+/** Reused heap blocks of fewer floats than this are cleared on the calling thread. */
+const PARALLEL_MIN_ZERO_FLOATS = 1 << 18;
 /** Cell kernels over fewer than this many batch elements (rows · hidden) run on the calling thread. */
 const PARALLEL_MIN_CELL_ELEMENTS = 4096;
 
@@ -108,7 +110,12 @@ export async function instantiateWasmBackend(platform: WasmPlatform, options: Wa
   const memory = new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: MAXIMUM_PAGES, shared: true });
   const instance = await WebAssembly.instantiate(module, { env: { memory } });
   const kernels = instance.exports as unknown as Kernels;
-  const heap = new WasmHeap(memory, kernels.heapBase(), MAXIMUM_PAGES * 65536, (offset, bytes) => kernels.fill(offset, 0, bytes / 4));
+  let team: GemmTeam | null = null; // big reused blocks are cleared by the team once it exists
+  const heap = new WasmHeap(memory, kernels.heapBase(), MAXIMUM_PAGES * 65536, (offset, bytes) => {
+    const n = bytes / 4;
+    if (team && team.threads > 1 && n >= PARALLEL_MIN_ZERO_FLOATS) team.rows('fill', n, [offset, 0, n], [4, 0, ROW_COUNT]);
+    else kernels.fill(offset, 0, n);
+  });
   const scratchBytes = kernels.gemmScratchBytes();
   kernels.gemmInit(heap.allocBytes(scratchBytes));
   const control = heap.allocBytes(CONTROL_BYTES);
@@ -116,7 +123,8 @@ export async function instantiateWasmBackend(platform: WasmPlatform, options: Wa
     Array.from({ length: threads - 1 }, () =>
       platform.startWorker({ module, memory, control, scratch: heap.allocBytes(scratchBytes) })),
   );
-  return new WasmBackend(kernels, heap, new GemmTeam(memory, control, workers, kernels), fused);
+  team = new GemmTeam(memory, control, workers, kernels);
+  return new WasmBackend(kernels, heap, team, fused);
 }
 
 /** A packed right operand: packRight's layout in the module's memory. */

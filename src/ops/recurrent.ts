@@ -141,14 +141,20 @@ function forward(p: Plan, w: SequenceWeights, h0: Tensor | null, c0: Tensor | nu
   const { backend: be, T, B, I, H, G, lengths, mode } = p;
   const BH = B * H;
   const gates = alloc(p, T * B * G);
-  // G = X·W_ihᵀ (+ b_ih, and + b_hh unless the GRU keeps it inside its recurrent product)
-  be.gemm(false, true, T * B, G, I, 1, p.x, 0, I, p.wIh, 0, I, 0, gates, 0, G);
-  if (w.biasIh) be.binary('add', gates, w.biasIh.f32, gates, T * B * G, G);
   const hiddenGates = mode === 'GRU' ? alloc(p, T * B * G) : null;
+  // G = b + X·W_ihᵀ, b = b_ih (+ b_hh unless the GRU keeps it inside its recurrent product): every
+  // row starts as the bias, and the GEMM accumulates onto it.
+  let bias = w.biasIh?.f32 ?? null;
   if (w.biasHh) {
     if (hiddenGates) be.binary('add', hiddenGates, w.biasHh.f32, hiddenGates, T * B * G, G);
-    else be.binary('add', gates, w.biasHh.f32, gates, T * B * G, G);
+    else if (bias) {
+      const sum = alloc(p, G);
+      be.binary('add', bias, w.biasHh.f32, sum, G, G);
+      bias = sum;
+    } else bias = w.biasHh.f32;
   }
+  if (bias) be.binary('add', gates, bias, gates, T * B * G, G);
+  be.gemm(false, true, T * B, G, I, 1, p.x, 0, I, p.wIh, 0, I, 1, gates, 0, G);
   const resetHidden = p.resetBefore ? alloc(p, T * BH) : null;
 
   const h = alloc(p, (T + 1) * BH);
@@ -270,6 +276,14 @@ function backward(p: Plan, saved: Saved, dPacked: F32, d: GradSinks): void {
   }
   if (d.wIh) be.gemm(true, false, G, I, T * B, 1, dGates, 0, G, p.x, 0, I, 1, d.wIh, 0, I);
   if (d.x) be.gemm(false, false, T * B, I, G, 1, dGates, 0, G, p.wIh, 0, I, 1, d.x, 0, I);
-  if (d.bIh) be.sumRows(dGates, T * B, G, d.bIh, true);
-  if (d.bHh) be.sumRows(dRecurrent, T * B, G, d.bHh, true);
+  if (d.bIh && d.bHh && dRecurrent === dGates) {
+    // Both biases feed the same gates: one column sum, added to both gradients.
+    const sum = alloc(p, G);
+    be.sumRows(dGates, T * B, G, sum, false);
+    be.axpy(1, sum, 0, d.bIh, 0, G);
+    be.axpy(1, sum, 0, d.bHh, 0, G);
+  } else {
+    if (d.bIh) be.sumRows(dGates, T * B, G, d.bIh, true);
+    if (d.bHh) be.sumRows(dRecurrent, T * B, G, d.bHh, true);
+  }
 }

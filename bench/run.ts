@@ -17,6 +17,7 @@ import { availableParallelism, cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
 import { WORKLOADS, WORKLOAD_IDS, type WorkloadId } from './workloads.ts';
+import { createWasmBackend } from '../src/backend/wasm/index.ts';
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -177,9 +178,13 @@ function failureReason(e: unknown): string {
 
 async function machineDescription(withTorch: boolean): Promise<string> {
   const torch = withTorch ? (await run(PYTHON, ['-c', 'import torch; print(torch.__version__)'])).stdout.trim() : 'not run';
+  const wasm = await createWasmBackend({ threads: 1 });
+  const build = wasm.fusedMultiplyAdd ? 'fused multiply-add build (relaxed SIMD)' : 'plain SIMD128 build';
+  wasm.close();
   return [
     `- CPU: ${cpus()[0]?.model ?? 'unknown'}, ${availableParallelism()} cores`,
     `- Node ${process.version}, PyTorch ${torch}`,
+    `- wasm kernels: ${build}`,
     `- Date: ${new Date().toISOString().slice(0, 10)}`,
   ].join('\n');
 }

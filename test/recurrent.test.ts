@@ -1,4 +1,7 @@
-/** The fused sequence ops allocate a fixed set of buffers per call, whatever the sequence length. */
+/**
+ * The fused sequence ops allocate a fixed set of buffers per call, whatever the sequence length, and
+ * never read the padding past a row's length.
+ */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Backend, DType } from '../src/backend/backend.ts';
@@ -43,3 +46,26 @@ for (const [mode, resetBefore] of [['RNN_TANH', false], ['LSTM', false], ['GRU',
     assert.equal(allocationsFor(mode, 40, resetBefore), allocationsFor(mode, 3, resetBefore));
   });
 }
+
+test('padding past a row\'s length (even NaN) changes no output and no gradient', () => {
+  const backend = new ReferenceBackend();
+  const [T, B, I] = [5, 3, 4];
+  const lengths = Int32Array.of(5, 2, 3);
+  const run = (pad: number) => {
+    const layer = new LSTM({ inputSize: I, hiddenSize: 3, backend, rng: new Random(1) });
+    const rng = new Random(2);
+    const values = Array.from({ length: T * B * I }, (_, i) => {
+      const v = rng.normal();
+      const t = Math.floor(i / (B * I)), b = Math.floor(i / I) % B;
+      return t < lengths[b] ? v : pad;
+    });
+    const x = tensor(values, [T, B, I], { backend });
+    x.requiresGrad = true;
+    const { output } = recurrentSequence('LSTM', x, layer.layerWeights(0), null, null, { lengths });
+    backward(sum(output));
+    return [output, x.grad!, ...layer.parameters().map((p) => p.grad!)].map((t) => Array.from(t.f32.subarray(0, t.size)));
+  };
+  const withZeros = run(0), withNaN = run(Number.NaN);
+  assert.ok(withNaN.every((a) => a.every(Number.isFinite)), 'no NaN reaches an output or a gradient');
+  assert.deepEqual(withNaN, withZeros);
+});

@@ -101,7 +101,7 @@ export function recurrentSequence(
     mode, backend: x.backend, T, B, I, H, G, lengths: lengthStorage,
     reverse: options.reverse ?? false,
     resetBefore: mode === 'GRU' && (options.resetBefore ?? false),
-    x: x.f32, wIh: w.weightIh.f32, wHh: w.weightHh.f32,
+    x: lengths ? inputWithoutPadding(x, lengths) : x.f32, wIh: w.weightIh.f32, wHh: w.weightHh.f32,
   };
   const hasCell = mode === 'LSTM';
   // Packed result [output (T·B·H) | h_n (B·H) | c_n (B·H)] so that one op carries all outputs.
@@ -122,6 +122,21 @@ export function recurrentSequence(
     h: reshape(slice(packed, 0, T * BH, (T + 1) * BH), [B, H]),
     c: hasCell ? reshape(slice(packed, 0, (T + 1) * BH, (T + 2) * BH), [B, H]) : null,
   };
+}
+
+/**
+ * A copy of x [T, B, I] with the positions past each row's length zeroed: they are never read
+ * (packed-sequence semantics), so whatever pads them (even NaN) cannot reach dW_ih.
+ */
+function inputWithoutPadding(x: Tensor, lengths: Int32Array): F32 {
+  const [T, B, I] = x.shape;
+  const be = x.backend;
+  const masked = allocate(be, T * B * I, 'float32') as F32;
+  be.copy(x.f32, 0, masked, 0, T * B * I);
+  for (let b = 0; b < B; b++) {
+    for (let t = lengths[b]; t < T; t++) be.fill(masked, 0, I, (t * B + b) * I);
+  }
+  return masked;
 }
 
 /** What the backward pass needs from the forward pass. */

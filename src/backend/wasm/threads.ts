@@ -16,12 +16,11 @@ export const SPIN_ITERATIONS = 20_000;
 /** Bytes of the control block. */
 export const CONTROL_BYTES = 4 * SLOT.count;
 /**
- * Slabs per thread of a big product: small enough to balance when a thread is descheduled. A
- * smaller job gets one slab per thread, since every slab packs its own copy of the shared operand.
+ * Slabs per thread of a matVecSum or rows job: small enough to balance when a thread is
+ * descheduled. A GEMM gets one slab per thread, since every slab packs its own copy of the operand
+ * the slabs share (W1 with 2 threads: big products in 4 slabs per thread ≈ 11,300 tokens/s, in 1 ≈ 11,800).
  */
 const SLABS_PER_THREAD = 4;
-/** Multiply-adds from which a product is cut into SLABS_PER_THREAD slabs per thread. */
-const FINE_SLABS_MIN_MACS = 1 << 26;
 /**
  * Contention guard: after this many products in a row where the caller waited longer for the
  * workers than it computed itself (the cores are busy with other processes), the next
@@ -85,7 +84,7 @@ export class GemmTeam {
     ctrl[SLOT.m] = m; ctrl[SLOT.n] = n; ctrl[SLOT.k] = k;
     ctrl[SLOT.a] = a; ctrl[SLOT.lda] = lda; ctrl[SLOT.b] = b; ctrl[SLOT.ldb] = ldb; ctrl[SLOT.c] = c; ctrl[SLOT.ldc] = ldc;
     this.ctrlF[SLOT.alpha] = alpha; this.ctrlF[SLOT.beta] = beta;
-    this.runJob(slabsPerThread(m, n, k));
+    this.runJob(1);
   }
 
   /** Runs C = alpha·op(A)·P + beta·C on the team, P packed by the kernel packRight at `packed`. */
@@ -101,7 +100,7 @@ export class GemmTeam {
     ctrl[SLOT.transA] = +transA; ctrl[SLOT.m] = m; ctrl[SLOT.n] = n; ctrl[SLOT.k] = k;
     ctrl[SLOT.a] = a; ctrl[SLOT.lda] = lda; ctrl[SLOT.packedB] = packed; ctrl[SLOT.c] = c; ctrl[SLOT.ldc] = ldc;
     this.ctrlF[SLOT.alpha] = alpha; this.ctrlF[SLOT.beta] = beta;
-    this.runJob(slabsPerThread(m, n, k));
+    this.runJob(1);
   }
 
   /** Runs the step product y = Wa·xa + Wb·xb + biasA + biasB on the team (byte addresses, 0 = absent). */
@@ -180,8 +179,6 @@ export class GemmTeam {
     for (const w of this.workers) w.terminate();
   }
 }
-
-const slabsPerThread = (m: number, n: number, k: number): number => (m * n * k >= FINE_SLABS_MIN_MACS ? SLABS_PER_THREAD : 1);
 
 /** Spins, then sleeps, until ctrl[slot] === target. */
 function awaitValue(ctrl: Int32Array, slot: number, target: number): void {

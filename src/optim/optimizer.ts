@@ -1,7 +1,7 @@
 /**
  * Optimizer base: a list of parameter tensors, a learning rate (optionally driven by a schedule),
  * and PyTorch-style per-parameter state (step count and named moment buffers) that can be saved to
- * and restored from plain arrays for checkpoints.
+ * and restored as float32 arrays for checkpoints.
  */
 import type { F32 } from '../backend/backend.ts';
 import { Tensor } from '../tensor/tensor.ts';
@@ -11,7 +11,7 @@ import type { LRSchedule } from './schedule.ts';
 /** One parameter's state, as PyTorch's `optimizer.state[p]`: its step count and its buffers. */
 export interface ParamState {
   step: number;
-  buffers: Record<string, number[]>;
+  buffers: Record<string, Float32Array>;
 }
 
 /** An optimizer's state as plain data: steps taken, current lr, and one entry per parameter (null before its first step). */
@@ -19,6 +19,13 @@ export interface OptimizerState {
   step: number;
   lr: number;
   params: (ParamState | null)[];
+}
+
+/** A state to restore: as {@link OptimizerState}, the buffers as any arrays of numbers. */
+export interface SavedOptimizerState {
+  step: number;
+  lr: number;
+  params: ({ step: number; buffers: Record<string, ArrayLike<number>> } | null)[];
 }
 
 /** Live per-parameter state; buffers are owned by the parameter's backend, outside any tidy scope. */
@@ -93,20 +100,20 @@ export abstract class Optimizer {
     return b;
   }
 
-  /** The state as plain data (copies). */
+  /** The state as plain data (copies of the buffers). */
   state(): OptimizerState {
     return {
       step: this.stepCount,
       lr: this.lr,
       params: this.slots.map((slot) => slot && {
         step: slot.step,
-        buffers: Object.fromEntries([...slot.buffers].map(([name, b]) => [name, Array.from(b)])),
+        buffers: Object.fromEntries([...slot.buffers].map(([name, b]) => [name, Float32Array.from(b)])),
       }),
     };
   }
 
   /** Restores a state from `state()`; every size and buffer name is checked before anything changes. */
-  loadState(state: OptimizerState): void {
+  loadState(state: SavedOptimizerState): void {
     if (state.params.length !== this.params.length) {
       throw new ValueError('state.params', `${this.params.length} entries (one per parameter)`, `${state.params.length}`);
     }

@@ -1,4 +1,4 @@
-/** CharLM pieces: the one-token Stepper matches the full forward pass; sampling is seeded; CharLM.train learns. */
+/** CharLM pieces: the one-token Stepper matches the full forward pass; sampling is seeded and never yields a marker; trainCharLM learns. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { tensor } from '../src/tensor/tensor.ts';
@@ -8,7 +8,11 @@ import { getBackend } from '../src/backend/registry.ts';
 import { createWasmBackend } from '../src/backend/wasm/index.ts';
 import { CharLMNet, type CellKind } from '../src/models/charlm-net.ts';
 import { Stepper } from '../src/models/stepper.ts';
-import { CharLM } from '../src/models/charlm.ts';
+import { CharLM, END, START } from '../src/models/charlm.ts';
+import { CharVocab } from '../src/data/vocab.ts';
+import { Embedding, Linear } from '../src/nn/layers.ts';
+import { GRU } from '../src/nn/rnn.ts';
+import { trainCharLM } from '../src/models/charlm-task.ts';
 import { relativeError } from './reference/cases.ts';
 
 const backends = [getBackend('reference'), await createWasmBackend({ threads: 1 })];
@@ -33,11 +37,42 @@ for (const backend of backends) {
   }
 }
 
-test('CharLM.train lowers validation bits per character; samples are seeded', () => {
+for (const backend of backends) {
+  test(`Stepper equals the full forward pass: GRU reset-before, 2 layers [${backend.name}]`, () => {
+    const rng = new Random(4);
+    const net = {
+      embedding: new Embedding(9, 5, { backend, rng }),
+      rnn: new GRU({ inputSize: 5, hiddenSize: 6, numLayers: 2, resetBefore: true, backend, rng }),
+      linear: new Linear(6, 9, { backend, rng }),
+    };
+    const ids = [1, 8, 2, 7, 3];
+    const full = noGrad(() => net.linear.forward(net.rnn.forward(net.embedding.forward(tensor(ids, [ids.length, 1], { dtype: 'int32', backend }))).output).f32);
+    const stepper = new Stepper(net);
+    ids.forEach((id, t) => {
+      const err = relativeError(Array.from(stepper.step(id)), Array.from(full.subarray(t * 9, (t + 1) * 9)));
+      assert.ok(err < 1e-5, `step ${t}: relative error ${err}`);
+    });
+    stepper.dispose();
+  });
+}
+
+test('samples never contain a marker token: a sequence model draws neither <s> nor, except to end, </s>', () => {
+  const vocab = CharVocab.fromText('abcde', { specials: [START, END] });
+  const model = new CharLM(vocab, { cell: 'gru', embeddingSize: 4, hiddenSize: 8, numLayers: 1, dropout: 0, sequences: true }, { rng: new Random(2) });
+  // an untrained model: without the rule, <s> (1 in 7 tokens) would turn up many times in 20 × 50 draws
+  for (let seed = 0; seed < 20; seed++) {
+    const text = model.sample({ length: 50, seed, temperature: 2 });
+    assert.ok(!text.includes('<') && !text.includes('>'), `seed ${seed}: ${text}`);
+  }
+});
+
+test('trainCharLM lowers validation bits per character; samples are seeded', () => {
   const text = 'abcabdabcabd '.repeat(300);
-  const { model, trainer } = CharLM.train(text, { hiddenSize: 24, numLayers: 1, embeddingSize: 8, batchSize: 8, seqLen: 16, steps: 120, lr: 1e-2 });
-  const first = trainer.history.find((p) => Number.isFinite(p.loss))!.loss / Math.LN2;
-  assert.ok(trainer.lastValBpc! < first / 2, `validation ${trainer.lastValBpc} bpc vs first train loss ${first} bpc`);
+  const { model, trainer } = trainCharLM(text, { hiddenSize: 24, numLayers: 1, embeddingSize: 8, batchSize: 8, seqLen: 16, steps: 120, lr: 1e-2 });
+  const first = trainer.losses.points()[0].loss / Math.LN2;
+  const validation = trainer.evaluations.at(-1)!;
+  assert.equal(validation.step, 120);
+  assert.ok(validation.metrics.bpc < first / 2, `validation ${validation.metrics.bpc} bpc vs first train loss ${first} bpc`);
   const a = model.sample({ prime: 'ab', length: 30, seed: 5, temperature: 0.5 });
   assert.equal(a, model.sample({ prime: 'ab', length: 30, seed: 5, temperature: 0.5 }));
   assert.equal(a.length, 30);
@@ -48,7 +83,7 @@ test('same seed and thread count give bit-identical training (wasm, 2 threads)',
   const rng = new Random(11);
   const text = Array.from({ length: 6000 }, () => 'abcdefgh ,.'[rng.nextInt(11)]).join('');
   const train = () => {
-    const { model } = CharLM.train(text, { hiddenSize: 128, numLayers: 2, embeddingSize: 32, batchSize: 32, seqLen: 32, steps: 3, seed: 4, backend });
+    const { model } = trainCharLM(text, { hiddenSize: 128, numLayers: 2, embeddingSize: 32, batchSize: 32, seqLen: 32, steps: 3, seed: 4, backend });
     return model.net.parameters().map((p) => Array.from(p.f32));
   };
   const first = train();

@@ -1,69 +1,96 @@
 /**
- * The `rnnkit` command: `train`, `sample`, `eval`. User errors end in one line on stderr and a
- * non-zero exit code; anything else is a bug and keeps its stack trace.
+ * The `rnnkit` command: finds the command (./commands/index.ts), prints help and version, parses
+ * the options from the command's spec and runs it. User errors end in one line on stderr and a
+ * non-zero exit status; anything else is a bug and keeps its stack trace.
  */
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { RnnkitError } from '../errors.ts';
 import { CorpusError } from '../node/corpora.ts';
 import { VocabError } from '../data/vocab.ts';
 import { BatchingError } from '../data/batching.ts';
-import { trainCommand, TRAIN_OPTIONS } from './train.ts';
-import { sampleCommand, evalCommand, SAMPLE_OPTIONS, EVAL_OPTIONS } from './sample.ts';
+import { UsageError, formatHelp, parseOptions } from './args.ts';
+import type { Command } from './command.ts';
+import { COMMANDS } from './commands/index.ts';
+import { Output } from './output.ts';
 
-export class UsageError extends RnnkitError {}
+/** The version in rnnkit's package.json (found above this file, in the sources or the build). */
+export function version(): string {
+  for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
+    const path = join(dir, 'package.json');
+    if (existsSync(path)) {
+      const pkg = JSON.parse(readFileSync(path, 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'rnnkit' && pkg.version) return pkg.version;
+    }
+    if (dirname(dir) === dir) return 'unknown';
+  }
+}
 
-const USAGE = `usage: rnnkit <command> [options]
+function usage(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.usage.replace(/^rnnkit /, '').replace(/ \[options\]$/, '').length)) + 2;
+  const lines = COMMANDS.map((c) => `  ${c.usage.replace(/^rnnkit /, '').replace(/ \[options\]$/, '').padEnd(width)}${c.summary}`);
+  return `usage: rnnkit <command> [options]\n\ncommands:\n${lines.join('\n')}\n\n` +
+    'Run "rnnkit <command> --help" for the options of a command; "rnnkit --version" prints the version.';
+}
 
-commands:
-  train                 train a character language model (default data: moby-dick)
-  sample CHECKPOINT     generate text from a trained model
-  eval CHECKPOINT       bits per character and perplexity on held-out text
+/** The command named by the first words of argv (the longest match), and the rest of argv. */
+function findCommand(argv: readonly string[]): { command: Command; rest: string[] } | null {
+  let found: { command: Command; rest: string[] } | null = null;
+  for (const command of COMMANDS) {
+    const words = command.name.split(' ');
+    if (words.every((w, i) => argv[i] === w) && (!found || words.length > found.command.name.split(' ').length)) {
+      found = { command, rest: argv.slice(words.length) };
+    }
+  }
+  return found;
+}
 
-Run "rnnkit <command> --help" for the command's options.`;
-
-type Options = NonNullable<ParseArgsConfig['options']>;
-
-const COMMANDS: Record<string, { options: Options; help: string; run: (values: Record<string, unknown>, positionals: string[]) => Promise<number> }> = {
-  train: { options: TRAIN_OPTIONS, help: 'rnnkit train [--data moby-dick|names|PATH] [options]', run: trainCommand },
-  sample: { options: SAMPLE_OPTIONS, help: 'rnnkit sample CHECKPOINT [options]', run: sampleCommand },
-  eval: { options: EVAL_OPTIONS, help: 'rnnkit eval CHECKPOINT [--data moby-dick|names|PATH]', run: evalCommand },
-};
-
-function describeOptions(options: Options): string {
-  return Object.entries(options)
-    .map(([name, o]) => `  --${name}${o.type === 'string' ? ' VALUE' : ''}${'default' in o ? `  (default ${o.default})` : ''}`)
-    .join('\n');
+/** Errors that are the user's to fix: one line, no stack trace. */
+function isUserError(e: unknown): e is Error {
+  if (e instanceof RnnkitError || e instanceof CorpusError || e instanceof VocabError || e instanceof BatchingError) return true;
+  // a system call that failed on the user's files or disk (EACCES, ENOSPC, EROFS, …)
+  const err = e as NodeJS.ErrnoException;
+  return e instanceof Error && typeof err.code === 'string' && typeof err.syscall === 'string';
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const [name, ...rest] = argv;
-  if (!name || name === '--help' || name === '-h') {
-    console.log(USAGE);
-    return name ? 0 : 2;
+  const out = new Output();
+  const [first] = argv;
+  if (first === '--version' || first === '-V') {
+    out.line(version());
+    return 0;
   }
-  const command = COMMANDS[name];
+  if (!first || first === '--help' || first === '-h' || first === 'help') {
+    out.line(usage());
+    return first ? 0 : 2;
+  }
+  const found = findCommand(argv);
+  const name = found?.command.name ?? first;
   try {
-    if (!command) throw new UsageError(`unknown command "${name}": use train, sample or eval`);
+    if (!found) {
+      const sub = COMMANDS.filter((c) => c.name.startsWith(`${first} `)).map((c) => `"${c.name}"`);
+      throw new UsageError(sub.length > 0
+        ? `"${argv.slice(0, 2).join(' ')}" is not a command: use ${sub.join(', ')}`
+        : `unknown command "${first}": use ${COMMANDS.map((c) => c.name.split(' ')[0]).filter((n, i, all) => all.indexOf(n) === i).join(', ')} (see "rnnkit --help")`);
+    }
+    const { command, rest } = found;
     if (rest.includes('--help') || rest.includes('-h')) {
-      console.log(`usage: ${command.help}\n\noptions:\n${describeOptions(command.options)}`);
+      out.line(formatHelp(command.usage, command.summary, command.optionGroups, command.notes));
       return 0;
     }
-    let parsed;
+    const { options, unknown } = command.selectOptions?.(rest) ?? { options: command.optionGroups.flatMap((g) => g.options) };
+    let args;
     try {
-      parsed = parseArgs({ args: rest, options: command.options, allowPositionals: true, strict: true });
+      args = parseOptions(rest, options, unknown);
     } catch (e) {
-      throw new UsageError(`${(e as Error).message.split('\n')[0]} (see "rnnkit ${name} --help")`);
+      if (e instanceof UsageError) throw new UsageError(`${e.message} (see "rnnkit ${name} --help")`);
+      throw e;
     }
-    return await command.run(parsed.values, parsed.positionals);
+    return await command.run(args, out);
   } catch (e) {
-    if (isUserError(e)) {
-      console.error(`rnnkit ${name}: error: ${(e as Error).message}`);
-      return e instanceof UsageError ? 2 : 1;
-    }
-    throw e;
+    if (!isUserError(e)) throw e;
+    process.stderr.write(`rnnkit ${name}: error: ${e.message.split('\n')[0]}\n`);
+    return e instanceof UsageError ? 2 : 1;
   }
-}
-
-function isUserError(e: unknown): boolean {
-  return e instanceof RnnkitError || e instanceof CorpusError || e instanceof VocabError || e instanceof BatchingError;
 }

@@ -1,104 +1,124 @@
 /**
- * Training progress for people and machines: a live line on a terminal, plain log lines otherwise,
- * one JSON object per event with --json, nothing but errors with --quiet.
+ * Training progress for people and machines, from the Trainer's events: a live line on a
+ * terminal, plain log lines otherwise, one JSON object per event with --json, nothing but errors
+ * with --quiet.
  */
-import type { CharLM, Evaluation } from '../models/charlm.ts';
-import type { StepReport, Trainer } from '../models/trainer.ts';
+import type { Best, TrainerEvent } from '../train/trainer.ts';
+import type { Metrics, MetricSpec } from '../train/task.ts';
+import type { Output } from './output.ts';
 
 export type OutputMode = 'tty' | 'plain' | 'json' | 'quiet';
 
-/** Plain mode prints a line at most this often. */
+/** Plain mode prints a step line at most this often. */
 const PLAIN_INTERVAL_MS = 5000;
+/** --json writes every this many steps a step event. */
+const JSON_STEP_EVERY = 10;
+
+export interface ProgressContext {
+  metric: MetricSpec;
+  /** `tokens`, `sequences`: throughput is `<item>_per_s`. */
+  itemName: string;
+  outDir: string;
+  /** performance.now() when this call's --minutes run out (Infinity without). */
+  deadline: number;
+}
 
 export class Progress {
-  private lastLine = 0;
-  private tokensAtStart = 0;
-  private stepAtStart = 0;
-  private secondsAtStart = 0;
-  private timeAtStart = 0;
-  private lastStep: StepReport | null = null;
+  private lastPlainLine = 0;
+  private startTime = performance.now();
+  private startStep = 0;
+  private totalSteps = Infinity;
+  private lastLoss: number | null = null;
+  private lastMetrics: Metrics | null = null;
+  private best: Best | null = null;
 
-  constructor(private readonly mode: OutputMode, private readonly trainer: Trainer) {}
+  constructor(private readonly mode: OutputMode, private readonly out: Output, private readonly context: ProgressContext) {}
 
   private json(event: Record<string, unknown>): void {
-    process.stdout.write(JSON.stringify(event) + '\n');
+    this.out.line(JSON.stringify(event));
   }
 
+  /** A line of its own (on a terminal, over the live step line). */
   private log(line: string): void {
-    if (this.mode === 'tty') process.stdout.write('\r\x1b[K');
-    if (this.mode === 'tty' || this.mode === 'plain') process.stdout.write(line + '\n');
+    if (this.mode === 'tty') this.out.write('\r\x1b[K' + line + '\n');
+    else if (this.mode === 'plain') this.out.line(line);
   }
 
-  /** Training tokens per second of training-step time since start (or resume); validation and sampling excluded. */
-  tokensPerSecond(): number {
-    const seconds = this.trainer.elapsedSeconds - this.secondsAtStart;
-    return seconds > 0 ? (this.trainer.tokensSeen - this.tokensAtStart) / seconds : 0;
+  private format(value: number | undefined): string {
+    return value === undefined || !Number.isFinite(value) ? '—' : value.toFixed(4);
   }
 
-  start(model: CharLM, backend: string, outDir: string): void {
-    this.tokensAtStart = this.trainer.tokensSeen;
-    this.stepAtStart = this.trainer.step;
-    this.secondsAtStart = this.trainer.elapsedSeconds;
-    this.timeAtStart = performance.now();
-    const { cell, hiddenSize, numLayers, embeddingSize } = model.config;
-    const o = this.trainer.options;
-    const budget = [o.steps && `${o.steps} steps`, o.epochs && `${o.epochs} epochs`, o.minutes && `${o.minutes} min`].filter(Boolean).join(' / ');
-    if (this.mode === 'json') {
-      this.json({ event: 'start', cell, hidden: hiddenSize, layers: numLayers, embedding: embeddingSize, vocab: model.vocab.size,
-        parameters: model.net.parameterCount(), backend, threads: model.backend.threads, step: this.trainer.step, out: outDir });
-      return;
+  /** The first line: what trains on what, and where it is saved. */
+  headline(text: string, start: Record<string, unknown>): void {
+    if (this.mode === 'json') this.json({ event: 'start', ...start });
+    else this.log(`rnnkit: ${text}. Checkpoints in ${this.context.outDir}/ (Ctrl-C saves and stops).`);
+  }
+
+  event(e: TrainerEvent): void {
+    const { metric, itemName, outDir } = this.context;
+    const perSecond = `${itemName}_per_s`;
+    switch (e.type) {
+      case 'start':
+        this.startTime = performance.now();
+        this.startStep = e.step;
+        this.totalSteps = e.totalSteps;
+        if (e.step > 0) this.log(`resuming at step ${e.step}${Number.isFinite(e.totalSteps) ? ` of ${e.totalSteps}` : ''}`);
+        break;
+      case 'step': {
+        this.lastLoss = e.loss;
+        if (this.mode === 'json') {
+          if (e.step % JSON_STEP_EVERY === 0) this.json({ event: 'step', step: e.step, epoch: e.epoch, loss: e.loss, grad_norm: e.gradNorm, [perSecond]: Math.round(e.itemsPerSecond) });
+          return;
+        }
+        const best = this.best ? ` (best ${this.format(this.best.value)} @${this.best.step})` : '';
+        const line = `step ${e.step}${Number.isFinite(this.totalSteps) ? `/${this.totalSteps}` : ''}  ` +
+          `${Math.round(e.itemsPerSecond).toLocaleString('en-US')} ${itemName}/s  loss ${e.loss.toFixed(3)}  ` +
+          `${metric.name} ${this.format(this.lastMetrics?.[metric.name])}${best}  ETA ${formatSeconds(this.eta(e.step))}`;
+        if (this.mode === 'tty') this.out.write('\r\x1b[K' + line);
+        else if (this.mode === 'plain' && performance.now() - this.lastPlainLine > PLAIN_INTERVAL_MS) {
+          this.lastPlainLine = performance.now();
+          this.log(line);
+        }
+        break;
+      }
+      case 'evaluation':
+        this.lastMetrics = e.metrics;
+        this.best = e.best;
+        if (this.mode === 'json') this.json({ event: 'evaluation', step: e.step, ...e.metrics, improved: e.improved, best_step: e.best?.step ?? null });
+        else if (this.mode === 'plain') {
+          const others = Object.entries(e.metrics).filter(([k]) => k !== metric.name).map(([k, v]) => `${k} ${Number.isInteger(v) ? v : v.toFixed(4)}`);
+          this.log(`step ${e.step}: ${metric.description} ${this.format(e.metrics[metric.name])}${others.length ? ` (${others.join(', ')})` : ''}${e.improved ? ', best so far' : ''}`);
+        }
+        break;
+      case 'preview':
+        if (this.mode === 'json') this.json({ event: 'preview', step: e.step, text: e.text });
+        else this.log(`--- preview at step ${e.step} ---\n${e.text}\n---`);
+        break;
+      case 'checkpoint':
+        if (this.mode === 'json') this.json({ event: 'checkpoint', step: e.step, which: e.which, dir: `${outDir}/${e.which}` });
+        else if (this.mode === 'plain') this.log(`step ${e.step}: saved ${outDir}/${e.which}/`);
+        break;
+      case 'done': {
+        const metrics = e.metrics ?? {};
+        if (this.mode === 'json') {
+          this.json({
+            event: 'done', reason: e.reason, steps: e.step, [perSecond]: Math.round(e.itemsPerSecond), ...metrics,
+            train_loss: this.lastLoss, best_step: e.best?.step ?? null, [`best_${metric.name}`]: e.best?.value ?? null, out: outDir,
+          });
+          return;
+        }
+        const how = { budget: 'done', time: 'time is up', 'early-stop': 'stopped early', interrupted: 'interrupted' }[e.reason];
+        const best = e.best ? ` (best ${this.format(e.best.value)} at step ${e.best.step})` : '';
+        this.log(`${how} after ${e.step} steps: ${metric.description} ${this.format(metrics[metric.name])}${best}, ` +
+          `${Math.round(e.itemsPerSecond).toLocaleString('en-US')} ${itemName}/s. Saved in ${outDir}/: last/, best/, report.html.`);
+      }
     }
-    const resumed = this.trainer.step > 0 ? `, resuming at step ${this.trainer.step}` : '';
-    this.log(`rnnkit: ${cell.toUpperCase()} ${numLayers}×${hiddenSize} (embedding ${embeddingSize}, vocab ${model.vocab.size}, ` +
-      `${model.net.parameterCount().toLocaleString('en-US')} parameters) on ${backend} with ${model.backend.threads} thread(s); ` +
-      `batch ${o.batchSize} × ${o.seqLen}, ${o.optimizer} lr ${o.lr}; budget ${budget}${resumed}. Checkpoints in ${outDir}/ (Ctrl-C saves and stops).`);
   }
 
-  step(report: StepReport, deadline: number): void {
-    this.lastStep = report;
-    const t = this.trainer;
-    const tps = this.tokensPerSecond();
-    const stepsLeft = t.totalSteps - t.step;
-    const perStep = (performance.now() - this.timeAtStart) / 1000 / Math.max(1, t.step - this.stepAtStart);
-    const eta = Math.min(Number.isFinite(stepsLeft) ? stepsLeft * perStep : Infinity, (deadline - performance.now()) / 1000);
-    if (this.mode === 'json') {
-      if (t.step % 10 === 0) this.json({ event: 'step', step: t.step, loss: report.loss, grad_norm: report.gradNorm, tokens_per_s: Math.round(tps) });
-      return;
-    }
-    const val = t.lastValBpc === null ? '—' : t.lastValBpc.toFixed(3);
-    const line = `step ${t.step}${Number.isFinite(t.totalSteps) ? `/${t.totalSteps}` : ''}  ${Math.round(tps).toLocaleString('en-US')} tok/s  ` +
-      `loss ${report.loss.toFixed(3)} (${(report.loss / Math.LN2).toFixed(3)} bpc)  val ${val} bpc  ETA ${formatSeconds(eta)}`;
-    if (this.mode === 'tty') process.stdout.write('\r\x1b[K' + line);
-    else if (this.mode === 'plain' && performance.now() - this.lastLine > PLAIN_INTERVAL_MS) {
-      this.lastLine = performance.now();
-      this.log(line);
-    }
-  }
-
-  validation(e: Evaluation): void {
-    if (this.mode === 'json') this.json({ event: 'validation', step: this.trainer.step, val_bpc: e.bitsPerChar, perplexity: e.perplexity });
-    else if (this.mode === 'plain') this.log(`step ${this.trainer.step}: validation ${e.bitsPerChar.toFixed(4)} bits/char (perplexity ${e.perplexity.toFixed(2)})`);
-  }
-
-  sample(text: string): void {
-    if (this.mode === 'json') this.json({ event: 'sample', step: this.trainer.step, text });
-    else this.log(`--- sample at step ${this.trainer.step} ---\n${text}\n---`);
-  }
-
-  checkpoint(dir: string): void {
-    if (this.mode === 'json') this.json({ event: 'checkpoint', step: this.trainer.step, dir });
-    else if (this.mode === 'plain') this.log(`step ${this.trainer.step}: checkpoint saved to ${dir}/`);
-  }
-
-  done(dir: string, interrupted: boolean): void {
-    const t = this.trainer;
-    const summary = {
-      event: 'done', steps: t.step, tokens_per_s: Math.round(this.tokensPerSecond()), val_bpc: t.lastValBpc,
-      train_loss: this.lastStep?.loss ?? null, interrupted, checkpoint: dir,
-    };
-    if (this.mode === 'json') this.json(summary);
-    else this.log(`${interrupted ? 'interrupted' : 'done'} after ${t.step} steps: validation ${t.lastValBpc?.toFixed(4) ?? '—'} bits/char, ` +
-      `${summary.tokens_per_s.toLocaleString('en-US')} tok/s. Saved ${dir}/model.safetensors, model.json and report.html.`);
+  private eta(step: number): number {
+    const perStep = (performance.now() - this.startTime) / 1000 / Math.max(1, step - this.startStep);
+    const bySteps = Number.isFinite(this.totalSteps) ? (this.totalSteps - step) * perStep : Infinity;
+    return Math.min(bySteps, (this.context.deadline - performance.now()) / 1000);
   }
 }
 

@@ -113,17 +113,27 @@ export class CharVocab {
     return id;
   }
 
-  /** Ids of the characters of `text`, optionally wrapped in start/end special tokens. */
+  /**
+   * Ids of the characters of `text`, optionally wrapped in start/end special tokens. Characters
+   * the vocabulary lacks are reported all at once (see {@link unknownCharacters}).
+   */
   encode(text: string, markers: SequenceMarkers = {}): Int32Array {
     const ids: number[] = [];
     if (markers.start !== undefined) ids.push(this.specialId(markers.start));
     for (const ch of text) {
       const id = this.charIds.get(ch);
-      if (id === undefined) throw this.unknownCharError(ch);
+      if (id === undefined) throw this.unknownCharactersError(this.unknownCharacters(text));
       ids.push(id);
     }
     if (markers.end !== undefined) ids.push(this.specialId(markers.end));
     return Int32Array.from(ids);
+  }
+
+  /** The distinct characters of `text` that have no id, in order of first appearance, with their counts. */
+  unknownCharacters(text: string): { char: string; count: number }[] {
+    const counts = new Map<string, number>();
+    for (const ch of text) if (!this.charIds.has(ch)) counts.set(ch, (counts.get(ch) ?? 0) + 1);
+    return [...counts].map(([char, count]) => ({ char, count }));
   }
 
   /** The text of `ids`; a special token decodes to its marker string. */
@@ -153,6 +163,16 @@ export class CharVocab {
 
   toJSON(): CharVocabJSON {
     return { type: 'char', specials: [...this.specials], chars: this.tokens.slice(this.specials.length) };
+  }
+
+  private unknownCharactersError(unknown: { char: string; count: number }[]): VocabError {
+    const LISTED = 10;
+    const listed = unknown.slice(0, LISTED).map(({ char, count }) => `${describeChar(char)} (${count}×)`).join(', ');
+    const more = unknown.length > LISTED ? ` and ${unknown.length - LISTED} more` : '';
+    return new VocabError(
+      `${unknown.length} character${unknown.length === 1 ? '' : 's'} not in the vocabulary of ${this.size} tokens: ${listed}${more}; ` +
+        'remove them from the input, or use a model trained on data that contains them',
+    );
   }
 
   private unknownCharError(token: string): VocabError {

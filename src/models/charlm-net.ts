@@ -14,7 +14,8 @@ import { Embedding, Linear } from '../nn/layers.ts';
 import { GRU, LSTM, RNN, type RecurrentLayer } from '../nn/rnn.ts';
 import { ShapeError, formatShape } from '../errors.ts';
 
-export type CellKind = 'lstm' | 'gru' | 'rnn';
+export const CELL_KINDS = ['lstm', 'gru', 'rnn'] as const;
+export type CellKind = (typeof CELL_KINDS)[number];
 
 export interface CharLMNetConfig {
   cell: CellKind;
@@ -33,6 +34,13 @@ export interface RecurrentState {
   c: Tensor | null;
 }
 
+export interface NetInput {
+  /** The state to start from (zeros when absent). */
+  state?: RecurrentState | null;
+  /** Per-sequence lengths of a padded batch: logits past a length are the read-out of zero outputs. */
+  lengths?: Int32Array | readonly number[] | null;
+}
+
 export class CharLMNet extends Module {
   readonly embedding: Embedding;
   readonly rnn: RecurrentLayer;
@@ -48,22 +56,23 @@ export class CharLMNet extends Module {
     this.linear = this.submodule('linear', new Linear(hiddenSize, vocabSize, { backend, rng }));
   }
 
-  /** ids: int32 [T, B] → logits [T, B, V] and the final state. */
-  forward(ids: Tensor, state: RecurrentState | null = null): { logits: Tensor; state: RecurrentState } {
+  /** ids: int32 [T, B] → logits [T, B, V] and the final state (of each sequence's last step with lengths). */
+  forward(ids: Tensor, input: NetInput = {}): { logits: Tensor; state: RecurrentState } {
     checkRank(ids, 'ids', [2], '[T, B] (time-major token ids)');
-    const { output, hN, cN } = this.rnn.forward(this.embedding.forward(ids), { h0: state?.h, c0: state?.c });
+    const { state, lengths } = input;
+    const { output, hN, cN } = this.rnn.forward(this.embedding.forward(ids), { h0: state?.h, c0: state?.c, lengths });
     return { logits: this.linear.forward(output), state: { h: hN, c: cN } };
   }
 
-  /** Mean cross-entropy of next-token predictions; targets int32 [T, B]. */
-  loss(ids: Tensor, targets: Tensor, state: RecurrentState | null = null): Tensor {
-    return this.lossWithState(ids, targets, state).loss;
+  /** Mean cross-entropy of next-token predictions; targets int32 [T, B] (with lengths, −1 past a length is ignored). */
+  loss(ids: Tensor, targets: Tensor, input: NetInput = {}): Tensor {
+    return this.lossWithState(ids, targets, input).loss;
   }
 
-  lossWithState(ids: Tensor, targets: Tensor, state: RecurrentState | null = null): { loss: Tensor; state: RecurrentState } {
+  lossWithState(ids: Tensor, targets: Tensor, input: NetInput = {}): { loss: Tensor; state: RecurrentState } {
     if (targets.size !== ids.size) throw new ShapeError('targets', formatShape(ids.shape), formatShape(targets.shape));
-    const { logits, state: next } = this.forward(ids, state);
+    const { logits, state } = this.forward(ids, input);
     const V = this.config.vocabSize;
-    return { loss: crossEntropy(reshape(logits, [ids.size, V]), targets), state: next };
+    return { loss: crossEntropy(reshape(logits, [ids.size, V]), targets, input.lengths ? { ignoreIndex: -1 } : {}), state };
   }
 }

@@ -1,7 +1,7 @@
 /**
  * CharLM: a character-level language model — a vocabulary plus a CharLMNet — with evaluation in
- * bits per character, streaming sampling, and a portable checkpoint form (weights + JSON).
- * Training lives in trainer.ts; files in src/node/checkpoint.ts.
+ * bits per character, streaming sampling, and its checkpoint form (kind `charlm`: weights + JSON).
+ * Training is the `lm` task (charlm-task.ts) run by the Trainer (src/train).
  */
 import type { Backend } from '../backend/backend.ts';
 import { getBackend } from '../backend/registry.ts';
@@ -14,10 +14,10 @@ import { crossEntropy } from '../ops/softmax.ts';
 import { reshape } from '../ops/basic.ts';
 import { sampleNext, type SamplingOptions } from '../sampling/index.ts';
 import { ValueError } from '../errors.ts';
-import { CharLMNet, type CellKind } from './charlm-net.ts';
+import { TimeSlicer } from '../event-loop.ts';
+import type { Json } from '../train/task.ts';
+import { CharLMNet, CELL_KINDS, type CellKind } from './charlm-net.ts';
 import { Stepper } from './stepper.ts';
-import { DEFAULT_TRAIN_OPTIONS, Trainer, type TrainOptions } from './trainer.ts';
-import { trainValidationSplit } from '../data/batching.ts';
 
 export const START = '<s>';
 export const END = '</s>';
@@ -50,8 +50,21 @@ export interface SampleOptions extends SamplingOptions {
   seed?: number;
 }
 
+/** A padded batch of sequences framed by START/END: inputs START + s, targets s + END (−1 past each end). */
+export interface SequenceBatch {
+  ids: Tensor;
+  targets: Tensor;
+  lengths: Int32Array;
+  /** Number of predicted characters (targets that are not −1). */
+  predicted: number;
+}
+
 export class CharLM {
+  static readonly kind = 'charlm';
+  readonly kind = CharLM.kind;
   readonly net: CharLMNet;
+  /** The generator of the network's dropout (saved with a training run). */
+  readonly rng: Random;
 
   constructor(
     readonly vocab: CharVocab,
@@ -61,30 +74,22 @@ export class CharLM {
     if (config.sequences && !(vocab.specials.includes(START) && vocab.specials.includes(END))) {
       throw new ValueError('vocab', `the special tokens ${START} and ${END} for a sequence model`, `[${vocab.specials.join(', ')}]`);
     }
-    this.net = new CharLMNet({ ...config, vocabSize: vocab.size, backend: options.backend ?? getBackend(), rng: options.rng });
+    this.rng = options.rng ?? new Random(0);
+    this.net = new CharLMNet({ ...config, vocabSize: vocab.size, backend: options.backend ?? getBackend(), rng: this.rng });
   }
 
-  /**
-   * Trains a model on a text (last 10 % held out for validation) with the given model and training
-   * options; `onStep` sees every step. Returns the model and its trainer (history, validation).
-   */
-  static train(
-    text: string,
-    options: Partial<CharLMConfig> & Partial<TrainOptions> & { backend?: Backend; onStep?: (trainer: Trainer) => void } = {},
-  ): { model: CharLM; trainer: Trainer } {
-    const { backend, onStep, ...rest } = options;
-    const vocab = CharVocab.fromText(text);
-    const config = { ...DEFAULT_CONFIG, ...pick(rest, Object.keys(DEFAULT_CONFIG)), sequences: false };
-    const model = new CharLM(vocab, config as CharLMConfig, { backend, rng: new Random(rest.seed ?? 0) });
-    const { train, validation } = trainValidationSplit(vocab.encode(text));
-    const trainer = new Trainer(model, { kind: 'text', train, validation }, pick(rest, [...Object.keys(DEFAULT_TRAIN_OPTIONS), 'steps', 'epochs', 'minutes']));
-    if (!Number.isFinite(trainer.totalSteps)) throw new ValueError('options', 'a budget: steps or epochs', 'neither');
-    while (trainer.step < trainer.totalSteps) {
-      trainer.trainStep();
-      onStep?.(trainer);
+  /** Rebuilds a model (fresh weights) from `describe()`, checking every field. */
+  static fromDescription(description: unknown, backend?: Backend): CharLM {
+    const d = description as { config?: Partial<Record<keyof CharLMConfig, unknown>>; vocab?: unknown } | null;
+    const c = d?.config;
+    if (c === null || typeof c !== 'object') throw new ValueError('config', 'an object', JSON.stringify(c));
+    if (!CELL_KINDS.includes(c.cell as CellKind)) throw new ValueError('config.cell', `one of ${CELL_KINDS.join(', ')}`, JSON.stringify(c.cell));
+    for (const key of ['embeddingSize', 'hiddenSize', 'numLayers'] as const) {
+      if (!Number.isInteger(c[key]) || (c[key] as number) < 1) throw new ValueError(`config.${key}`, 'a positive integer', JSON.stringify(c[key]));
     }
-    trainer.validate();
-    return { model, trainer };
+    if (typeof c.dropout !== 'number' || !(c.dropout >= 0 && c.dropout < 1)) throw new ValueError('config.dropout', 'a number in [0, 1)', JSON.stringify(c.dropout));
+    if (typeof c.sequences !== 'boolean') throw new ValueError('config.sequences', 'true or false', JSON.stringify(c.sequences));
+    return new CharLM(CharVocab.fromJSON(d!.vocab), c as CharLMConfig, { backend });
   }
 
   get backend(): Backend {
@@ -114,20 +119,24 @@ export class CharLM {
   /** Evaluation over whole sequences framed by START/END (padding ignored). */
   evaluateSequences(sequences: readonly Int32Array[], batchSize = 256): Evaluation {
     let total = 0, count = 0;
+    const wasTraining = this.net.training;
+    this.net.eval();
     noGrad(() => {
       for (let i = 0; i < sequences.length; i += batchSize) {
         tidy(() => {
           const batch = this.sequenceBatch(sequences.slice(i, i + batchSize));
-          total += crossEntropy(batch.logits(this), batch.targets, { reduction: 'sum', ignoreIndex: -1 }).item();
+          const { logits } = this.net.forward(batch.ids, { lengths: batch.lengths });
+          total += crossEntropy(reshape(logits, [batch.ids.size, this.vocab.size]), batch.targets, { reduction: 'sum', ignoreIndex: -1 }).item();
           count += batch.predicted;
         });
       }
     });
+    this.net.train(wasTraining);
     return summarize(total, count);
   }
 
   /** Inputs (START + sequence) and targets (sequence + END, −1 past the end) of a padded batch. */
-  sequenceBatch(sequences: readonly Int32Array[]): { logits: (lm: CharLM) => Tensor; targets: Tensor; predicted: number } {
+  sequenceBatch(sequences: readonly Int32Array[]): SequenceBatch {
     const start = this.vocab.specialId(START), end = this.vocab.specialId(END);
     const framed = sequences.map((s) => Int32Array.from([start, ...s, end]));
     const padded = paddedBatch(framed, end);
@@ -143,33 +152,33 @@ export class CharLM {
       for (let t = padded.lengths[b] - 1; t < T; t++) inputs[t * B + b] = end;
     }
     const backend = this.backend;
-    const lengths = padded.lengths.map((l) => l - 1);
     return {
+      ids: tensor(inputs, [T, B], { dtype: 'int32', backend }),
       targets: tensor(targets, [T * B], { dtype: 'int32', backend }),
+      lengths: padded.lengths.map((l) => l - 1),
       predicted,
-      logits: (lm) => {
-        const ids = tensor(inputs, [T, B], { dtype: 'int32', backend });
-        const embedded = lm.net.embedding.forward(ids);
-        const { output } = lm.net.rnn.forward(embedded, { lengths });
-        return reshape(lm.net.linear.forward(output), [T * B, lm.vocab.size]);
-      },
     };
   }
 
-  /** Generates characters one at a time (synchronously), conditioned on the prime text. */
+  /**
+   * Generates characters one at a time (synchronously), conditioned on the prime text. Special
+   * tokens are never drawn, except a sequence model's END, which ends the sequence.
+   */
   *generate(options: SampleOptions = {}): Generator<string> {
     const { prime = '', length = 200, seed = Date.now() } = options;
     if (!Number.isInteger(length) || length < 0) throw new ValueError('length', 'a non-negative integer', String(length));
     const rng = new Random(seed);
     const context = this.config.sequences
       ? Int32Array.from([this.vocab.specialId(START), ...this.vocab.encode(prime)])
-      : this.vocab.encode(prime.length > 0 ? prime : this.vocab.decode([0]));
+      : this.vocab.encode(prime.length > 0 ? prime : this.vocab.decode([this.vocab.specials.length]));
     const end = this.config.sequences ? this.vocab.specialId(END) : -1;
+    const banned = this.vocab.specials.map((s) => this.vocab.specialId(s)).filter((id) => id !== end);
     const stepper = new Stepper(this.net);
     try {
       let logits = stepper.step(context[0]);
       for (let i = 1; i < context.length; i++) logits = stepper.step(context[i]);
       for (let i = 0; i < length; i++) {
+        for (const id of banned) logits[id] = -Infinity;
         const id = sampleNext(logits, options, rng);
         if (id === end) break;
         yield this.vocab.decode([id]);
@@ -180,11 +189,12 @@ export class CharLM {
     }
   }
 
-  /** Streams generated characters as an async iterator, yielding to the event loop between them. */
+  /** Streams generated characters as an async iterator, letting the event loop run every few milliseconds. */
   async *stream(options: SampleOptions = {}): AsyncGenerator<string> {
+    const slicer = new TimeSlicer();
     for (const ch of this.generate(options)) {
       yield ch;
-      await new Promise((resolve) => setTimeout(resolve, 0));
+      await slicer.maybeYield();
     }
   }
 
@@ -194,13 +204,14 @@ export class CharLM {
   }
 
   /** The JSON half of a checkpoint (the weights are `net.stateDict()`). */
-  describe(): { config: CharLMConfig; vocab: CharVocabJSON } {
-    return { config: this.config, vocab: this.vocab.toJSON() };
+  describe(): { config: CharLMConfig; vocab: CharVocabJSON } & { [key: string]: Json } {
+    return { config: { ...this.config }, vocab: this.vocab.toJSON() } as { config: CharLMConfig; vocab: CharVocabJSON } & { [key: string]: Json };
   }
-}
 
-function pick<T extends object>(o: T, keys: string[]): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([k]) => keys.includes(k))) as Partial<T>;
+  /** The network whose parameters are the checkpoint's weights. */
+  get module(): CharLMNet {
+    return this.net;
+  }
 }
 
 function summarize(totalNats: number, count: number): Evaluation {

@@ -55,7 +55,8 @@ export class RecurrentLayer extends Module {
   private readonly weights: SequenceWeights[] = []; // layer-major, then direction
   private readonly rng;
 
-  constructor(readonly mode: RecurrentMode, options: RNNOptions, private readonly resetBefore = false) {
+  /** `resetBefore` (GRU only): the reset gate multiplies h_prev before the recurrent product (Cho et al.). */
+  constructor(readonly mode: RecurrentMode, options: RNNOptions, readonly resetBefore = false) {
     super();
     const { inputSize, hiddenSize, numLayers = 1, bias = true, batchFirst = false, dropout: p = 0, bidirectional = false } = options;
     checkPositiveInt(inputSize, 'inputSize');

@@ -1,5 +1,6 @@
-/** The Node-only part of the API (`rnnkit/node`): files, corpora, checkpoints, backend choice. */
-export { loadCorpus, CorpusError, BUILTIN_CORPORA, type Corpus } from './corpora.ts';
-export { saveCheckpoint, loadCheckpoint, type LoadedCheckpoint } from './checkpoint.ts';
+/** The Node-only part of the API (`rnnkit/node`): files, corpora, checkpoints and runs, backend choice. */
+export { loadCorpus, CorpusError, BUILTIN_CORPORA, DATA_FORMATS, type Corpus, type DataFormat } from './corpora.ts';
+export {
+  saveCheckpoint, loadCheckpoint, loadCheckpointDir, writeCheckpointFiles, resolveCheckpointDir, writeFileAtomic, RunDirectory, OutputError, type Which,
+} from './checkpoint.ts';
 export { useBackend, BACKEND_NAMES } from './backends.ts';
-export { renderReport, writeReport } from './report.ts';

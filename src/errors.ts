@@ -29,6 +29,20 @@ export class ValueError extends RnnkitError {
   }
 }
 
+/**
+ * A model file rnnkit cannot read or run: truncated or of another format, or using an operator,
+ * attribute or layer that rnnkit does not support. `format` names the kind of file ("ONNX model",
+ * "TensorFlow.js model"); the message is one line.
+ */
+export class ModelFormatError extends RnnkitError {
+  constructor(
+    readonly format: string,
+    readonly detail: string,
+  ) {
+    super(`${format}: ${detail}`);
+  }
+}
+
 export function formatShape(shape: readonly number[]): string {
   return `[${shape.join(', ')}]`;
 }

@@ -19,7 +19,7 @@ export { gradcheck, type GradcheckOptions, type GradcheckResult } from './autogr
 
 // ---- differentiable ops -----------------------------------------------------------------------
 export {
-  tanh, sigmoid, relu, exp, log, neg, add, sub, mul, div, scale, matmul, linear, reshape, sum, mean,
+  tanh, sigmoid, relu, exp, log, neg, add, sub, mul, div, scale, clamp, matmul, linear, reshape, sum, mean,
 } from './ops/basic.ts';
 export { concat, slice, split, stack, transpose01 } from './ops/shape.ts';
 export { softmax, logSoftmax, crossEntropy, type CrossEntropyOptions } from './ops/softmax.ts';

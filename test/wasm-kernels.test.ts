@@ -66,6 +66,22 @@ function agree(wasm: Backend, name: keyof Backend, args: Arg[], tolerance = 1e-5
   });
 }
 
+/** agree() for a kernel that takes one argument object: the same checks on its named fields. */
+function agreeNamed(wasm: Backend, name: keyof Backend, args: Record<string, Arg>, tolerance = 1e-5): void {
+  const names = Object.keys(args);
+  const reference = new ReferenceBackend();
+  const w = materialise(wasm, Object.values(args), 1), r = materialise(reference, Object.values(args), 1);
+  const call = (b: Backend, xs: unknown[]) => (b[name] as (a: unknown) => unknown).call(b, Object.fromEntries(names.map((k, i) => [k, xs[i]])));
+  call(wasm, w);
+  call(reference, r);
+  names.forEach((k, i) => {
+    if (!isArray(args[k])) return;
+    const err = relativeError(w[i] as Storage, r[i] as Storage);
+    assert.ok(err <= tolerance, `${name} argument ${k}: relative error ${err}`);
+    wasm.free(w[i] as Storage);
+  });
+}
+
 /** The C of a GEMM case run as packMatrix + gemmPacked on a backend, as a plain array. */
 function gemmPackedResult(backend: Backend, args: Arg[]): number[] {
   const [transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc] = materialise(backend, args, 9) as
@@ -181,6 +197,10 @@ for (const [fusedMultiplyAdd, threads] of [[true, 1], [true, 2], [false, 1], [fa
         for (const op of ['add', 'sub', 'mul', 'div'] as const) {
           agree(wasm, 'binary', [op, f32(n), f32(n, 0.5, 2), f32(n), n, n]);
           agree(wasm, 'binary', [op, f32(3 * n), f32(n, 0.5, 2), f32(3 * n), 3 * n, n]);
+        }
+        for (const [lo, hi] of [[-0.3, 0.7], [0, 6], [-Infinity, 1], [0.1, 0.1]]) {
+          agreeNamed(wasm, 'clamp', { x: f32(n), y: f32(n), n, lo, hi }, 0);
+          agreeNamed(wasm, 'clampBackward', { x: f32(n), dy: f32(n), dx: f32(n), n, lo, hi }, 0);
         }
         agree(wasm, 'axpy', [-0.75, f32(n + 4), 4, f32(n + 1), 1, n]);
         agree(wasm, 'scale', [f32(n), 1.5, n]);

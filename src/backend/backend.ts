@@ -29,6 +29,25 @@ export type RecurrentActivation = 'tanh' | 'relu';
  * layout its GEMM reads, or just remember where B is, so B must not change while it is in use.
  * Release it with freePacked.
  */
+/** Arguments of clamp: y[i] = min(max(x[i], lo), hi) for i < n. */
+export interface ClampArgs {
+  x: F32;
+  y: F32;
+  n: number;
+  lo: number;
+  hi: number;
+}
+
+/** Arguments of clampBackward: dx[i] += dy[i] where lo ≤ x[i] ≤ hi, for i < n. */
+export interface ClampBackwardArgs {
+  x: F32;
+  dy: F32;
+  dx: F32;
+  n: number;
+  lo: number;
+  hi: number;
+}
+
 export interface PackedMatrix {
   readonly k: number;
   readonly n: number;
@@ -93,6 +112,16 @@ export interface Backend {
    * for relu, exp from y too (relu: y > 0); for log and neg from the input x.
    */
   unaryBackward(op: UnaryOp, x: F32, y: F32, dy: F32, dx: F32, n: number): void;
+  /**
+   * y = min(max(x, lo), hi) with the bounds rounded to float32 (lo ≤ hi); NaN stays NaN.
+   * x and y may be the same array.
+   */
+  clamp(args: ClampArgs): void;
+  /**
+   * dx += dy where lo ≤ x ≤ hi (bounds rounded to float32, included, as in PyTorch's clamp), 0 elsewhere
+   * and where x is NaN.
+   */
+  clampBackward(args: ClampBackwardArgs): void;
   /** out = a op b, elementwise; `b` is broadcast along rows when bLen < n (n = rows · bLen). */
   binary(op: BinaryOp, a: F32, b: F32, out: F32, n: number, bLen: number): void;
   /** y += alpha · x. */

@@ -2,7 +2,7 @@
 import type { BinaryOp, F32, UnaryOp } from '../backend/backend.ts';
 import { Tensor, zeros } from '../tensor/tensor.ts';
 import { record } from '../autograd/tape.ts';
-import { ShapeError, formatShape } from '../errors.ts';
+import { ShapeError, ValueError, formatShape } from '../errors.ts';
 import { checkFloat, checkRank } from './check.ts';
 
 /** A float32 tensor on the same backend as `like`. */
@@ -78,6 +78,18 @@ export const add = (a: Tensor, b: Tensor): Tensor => binaryOp('add', a, b);
 export const sub = (a: Tensor, b: Tensor): Tensor => binaryOp('sub', a, b);
 export const mul = (a: Tensor, b: Tensor): Tensor => binaryOp('mul', a, b);
 export const div = (a: Tensor, b: Tensor): Tensor => binaryOp('div', a, b);
+
+/** min(max(x, lo), hi) elementwise (PyTorch's clamp); the gradient passes where lo ≤ x ≤ hi. */
+export function clamp(x: Tensor, lo: number, hi: number): Tensor {
+  checkFloat(x, 'clamp(x)');
+  if (!(lo <= hi)) throw new ValueError('clamp(lo, hi)', 'lo ≤ hi', `${lo}, ${hi}`);
+  const y = emptyLike(x);
+  x.backend.clamp({ x: x.f32, y: y.f32, n: x.size, lo, hi });
+  return record(y, 'clamp', [x], (dy, grad) => {
+    const dx = grad(0);
+    if (dx) x.backend.clampBackward({ x: x.f32, dy, dx, n: x.size, lo, hi });
+  });
+}
 
 /** a · scalar. */
 export function scale(a: Tensor, s: number): Tensor {

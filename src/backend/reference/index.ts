@@ -3,7 +3,7 @@
  * Float32Array storage. It is the specification the faster backends are tested against, so it
  * favours readability; the only concession to speed is a cache-friendly GEMM loop order.
  */
-import type { Backend, BinaryOp, DType, F32, I32, PackedMatrix, Storage, UnaryOp } from '../backend.ts';
+import type { Backend, BinaryOp, ClampArgs, ClampBackwardArgs, DType, F32, I32, PackedMatrix, Storage, UnaryOp } from '../backend.ts';
 import { gemm, matVecSum } from './gemm.ts';
 import * as cells from './cells.ts';
 import * as optim from './optim.ts';
@@ -76,6 +76,18 @@ export class ReferenceBackend implements Backend {
       }
       dx[i] += dy[i] * d;
     }
+  }
+
+  // y = min(max(x, lo), hi)
+  clamp({ x, y, n, lo, hi }: ClampArgs): void {
+    const l = Math.fround(lo), h = Math.fround(hi);
+    for (let i = 0; i < n; i++) y[i] = Math.min(Math.max(x[i], l), h);
+  }
+
+  // dx += dy · [lo ≤ x ≤ hi]
+  clampBackward({ x, dy, dx, n, lo, hi }: ClampBackwardArgs): void {
+    const l = Math.fround(lo), h = Math.fround(hi);
+    for (let i = 0; i < n; i++) if (x[i] >= l && x[i] <= h) dx[i] += dy[i];
   }
 
   binary(op: BinaryOp, a: F32, b: F32, out: F32, n: number, bLen: number): void {

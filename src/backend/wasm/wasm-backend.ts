@@ -4,7 +4,7 @@
  * into it, so no kernel call copies). Big matrix products are split across the GemmTeam.
  * Platform-neutral: the platform object loads the module and starts workers.
  */
-import type { Backend, BinaryOp, DType, F32, I32, PackedMatrix, RecurrentActivation, Storage, UnaryOp } from '../backend.ts';
+import type { Backend, BinaryOp, ClampArgs, ClampBackwardArgs, DType, F32, I32, PackedMatrix, RecurrentActivation, Storage, UnaryOp } from '../backend.ts';
 import { WasmHeap } from './heap.ts';
 import { CONTROL_BYTES, GemmTeam, type WasmPlatform, type WorkerHandle } from './threads.ts';
 import { ROW_COUNT, type RowKernel } from './team-protocol.mjs';
@@ -29,6 +29,8 @@ interface Kernels {
   copy(x: number, y: number, n: number): void;
   unary(op: number, x: number, y: number, n: number): void;
   unaryBackward(op: number, x: number, y: number, dy: number, dx: number, n: number): void;
+  clamp(x: number, y: number, n: number, lo: number, hi: number): void;
+  clampBackward(x: number, dy: number, dx: number, n: number, lo: number, hi: number): void;
   binary(op: number, a: number, b: number, out: number, n: number, bLen: number): void;
   axpy(alpha: number, x: number, y: number, n: number): void;
   scale(x: number, alpha: number, n: number): void;
@@ -230,6 +232,14 @@ export class WasmBackend implements Backend {
 
   unaryBackward(op: UnaryOp, x: F32, y: F32, dy: F32, dx: F32, n: number): void {
     this.k.unaryBackward(UNARY_CODE[op], this.at(x), this.at(y), this.at(dy), this.at(dx), n);
+  }
+
+  clamp({ x, y, n, lo, hi }: ClampArgs): void {
+    this.k.clamp(this.at(x), this.at(y), n, lo, hi);
+  }
+
+  clampBackward({ x, dy, dx, n, lo, hi }: ClampBackwardArgs): void {
+    this.k.clampBackward(this.at(x), this.at(dy), this.at(dx), n, lo, hi);
   }
 
   binary(op: BinaryOp, a: F32, b: F32, out: F32, n: number, bLen: number): void {

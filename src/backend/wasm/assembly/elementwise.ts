@@ -66,6 +66,27 @@ export function unaryBackward(op: i32, x: usize, y: usize, dy: usize, dx: usize,
   }
 }
 
+// y = min(max(x, lo), hi)  (wasm min/max keep NaN)
+export function clamp(x: usize, y: usize, n: i32, lo: f32, hi: f32): void {
+  const l = splat(lo), h = splat(hi);
+  for (let i = 0, lanes = 0; i < n; i += lanes) {
+    lanes = lanesAt(i, n);
+    st(y + 4 * i, f32x4.min(f32x4.max(ld(x + 4 * i, lanes), l), h), lanes);
+  }
+}
+
+// dx += dy · [lo ≤ x ≤ hi]
+export function clampBackward(x: usize, dy: usize, dx: usize, n: i32, lo: f32, hi: f32): void {
+  const l = splat(lo), h = splat(hi);
+  for (let i = 0, lanes = 0; i < n; i += lanes) {
+    lanes = lanesAt(i, n);
+    const o = 4 * i;
+    const v = ld(x + o, lanes);
+    const inside = v128.and(f32x4.ge(v, l), f32x4.le(v, h));
+    st(dx + o, f32x4.add(ld(dx + o, lanes), v128.and(inside, ld(dy + o, lanes))), lanes);
+  }
+}
+
 // out = a op b, with b (bLen elements) repeated along the rows of a
 export function binary(op: i32, a: usize, b: usize, out: usize, n: i32, bLen: i32): void {
   for (let row = 0; row < n; row += bLen) {

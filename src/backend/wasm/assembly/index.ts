@@ -1,7 +1,7 @@
 // Entry point of the rnnkit wasm module: every exported kernel. Built by `npm run build:wasm`.
 export { gemm, gemmInit, gemmPacked, gemmScratchBytes, matVecSum, packRight, packedRightFloats } from './gemm';
 export {
-  fill, copy, unary, unaryBackward, binary, axpy, scale, sumRows, sum, logSoftmax, softmax,
+  fill, copy, unary, unaryBackward, clamp, clampBackward, binary, axpy, scale, sumRows, sum, logSoftmax, softmax,
   crossEntropyForward, crossEntropyBackward, gather, scatterAdd,
 } from './elementwise';
 export {

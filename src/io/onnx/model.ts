@@ -1,0 +1,138 @@
+/**
+ * loadOnnx: reads an ONNX model and runs its graph on an rnnkit backend. Everything that could stop
+ * a run — an operator or attribute rnnkit does not support, a node whose inputs come from nowhere,
+ * an initializer of an unsupported type — is found when the model loads, as a one-line
+ * ModelFormatError naming it.
+ */
+import type { Backend } from '../../backend/backend.ts';
+import { getBackend } from '../../backend/registry.ts';
+import { ModelFormatError, ValueError } from '../../errors.ts';
+import { OnnxNode } from './node.ts';
+import { BASIC_OPERATORS, type Operator } from './operators.ts';
+import { RECURRENT_OPERATORS } from './recurrent.ts';
+import { decodeModel, elementType, dataTypeName, tensorFromProto, toInt, type ModelProto, type ValueInfoProto } from './proto.ts';
+import { elementCount, type OnnxElementType, type OnnxTensor } from './tensor.ts';
+
+const OPERATORS: Record<string, Operator> = { ...BASIC_OPERATORS, ...RECURRENT_OPERATORS };
+
+/** The operators loadOnnx runs, by op_type. */
+export const SUPPORTED_OPERATORS: readonly string[] = Object.keys(OPERATORS).sort();
+
+/** The oldest default-domain opset rnnkit reads (the versions of the operators above it knows). */
+const MIN_OPSET = 7;
+
+export interface OnnxValueInfo {
+  name: string;
+  /** Element type, or the ONNX name of a type rnnkit does not run. */
+  type: OnnxElementType | string;
+  /** Dimensions: a size, a symbolic name ("batch") or null when unknown. */
+  dims: (number | string | null)[];
+}
+
+export interface OnnxLoadOptions {
+  /** Backend that runs the float math (default: the current backend). */
+  backend?: Backend;
+}
+
+function valueInfo(v: ValueInfoProto): OnnxValueInfo {
+  const t = v.type?.tensorType;
+  const code = t?.elemType ?? 0;
+  let type: string;
+  try {
+    type = elementType(code, v.name ?? '');
+  } catch {
+    type = dataTypeName(code);
+  }
+  const dims = t?.shape?.dim?.map((d) => (d.dimParam ? d.dimParam : d.dimValue !== undefined && d.dimValue !== null ? toInt(d.dimValue) : null)) ?? [];
+  return { name: v.name ?? '', type, dims };
+}
+
+export class OnnxModel {
+  /** The graph inputs a caller feeds (initializers excluded). */
+  readonly inputs: readonly OnnxValueInfo[];
+  readonly outputs: readonly OnnxValueInfo[];
+  /** The model's default-domain opset version. */
+  readonly opset: number;
+  readonly producer: string;
+  private readonly nodes: OnnxNode[];
+  private readonly initializers: Map<string, OnnxTensor>;
+  private readonly backend: Backend | undefined;
+
+  constructor(proto: ModelProto, options: OnnxLoadOptions = {}) {
+    const graph = proto.graph!;
+    const fail = (detail: string): never => {
+      throw new ModelFormatError('ONNX model', detail);
+    };
+    const opsets = proto.opsetImport ?? [];
+    const main = opsets.find((o) => !o.domain || o.domain === 'ai.onnx');
+    this.opset = main ? toInt(main.version) : fail('imports no version of the default operator set');
+    if (this.opset < MIN_OPSET) fail(`opset ${this.opset} is older than ${MIN_OPSET}, the oldest rnnkit reads`);
+    this.producer = [proto.producerName, proto.producerVersion].filter(Boolean).join(' ');
+    this.backend = options.backend;
+    if ((graph.sparseInitializer?.length ?? 0) > 0) fail('sparse initializers are not supported');
+    this.initializers = new Map((graph.initializer ?? []).map((t, i) => {
+      const name = t.name || `#${i}`;
+      return [name, tensorFromProto(t, `initializer '${name}'`)];
+    }));
+    this.inputs = (graph.input ?? []).filter((v) => !this.initializers.has(v.name ?? '')).map(valueInfo);
+    this.outputs = (graph.output ?? []).map(valueInfo);
+
+    // Every node known, its attributes supported, its inputs produced before it (a topological order).
+    const known = new Set<string>(['', ...this.initializers.keys(), ...this.inputs.map((v) => v.name)]);
+    this.nodes = (graph.node ?? []).map((p, i) => {
+      const node = new OnnxNode(p, i);
+      if (p.domain && p.domain !== 'ai.onnx') fail(`${node.label}: operator domain '${p.domain}' is not supported (only the default ONNX domain is)`);
+      const op = OPERATORS[node.opType];
+      if (!op) fail(`${node.label}: operator '${node.opType}' is not supported (rnnkit runs ${SUPPORTED_OPERATORS.join(', ')})`);
+      const unknown = node.attributeNames().filter((a) => !op.attributes.includes(a));
+      if (unknown.length > 0) throw node.error(`attribute${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} not supported`);
+      op.check?.(node, this.opset);
+      for (const input of node.inputs) if (!known.has(input)) throw node.error(`input '${input}' is not produced before this node`);
+      for (const output of node.outputs) known.add(output);
+      return node;
+    });
+    for (const out of this.outputs) if (!known.has(out.name)) fail(`graph output '${out.name}' is produced by no node`);
+  }
+
+  /**
+   * Runs the graph. feeds: one tensor per graph input, by name (type and fixed dimensions checked);
+   * returns every graph output by name (or only those named in `outputNames`).
+   */
+  run(feeds: Record<string, OnnxTensor>, outputNames: readonly string[] = this.outputs.map((o) => o.name)): Record<string, OnnxTensor> {
+    const values = new Map<string, OnnxTensor>(this.initializers);
+    for (const input of this.inputs) {
+      const t = feeds[input.name];
+      if (!t) throw new ValueError(`feeds["${input.name}"]`, `a ${input.type} tensor`, 'none');
+      if (t.type !== input.type) throw new ValueError(`feeds["${input.name}"]`, `a ${input.type} tensor`, `a ${t.type} tensor`);
+      const fits = t.dims.length === input.dims.length && input.dims.every((d, i) => typeof d !== 'number' || d === t.dims[i]);
+      if (input.dims.length > 0 && !fits) {
+        throw new ValueError(`feeds["${input.name}"]`, `dims [${input.dims.map((d) => d ?? '?').join(', ')}]`, `[${t.dims.join(', ')}]`);
+      }
+      if (t.data.length !== elementCount(t.dims)) throw new ValueError(`feeds["${input.name}"]`, `${elementCount(t.dims)} values`, `${t.data.length}`);
+      values.set(input.name, t);
+    }
+    const unknown = Object.keys(feeds).filter((k) => !this.inputs.some((i) => i.name === k));
+    if (unknown.length > 0) throw new ValueError('feeds', `only the graph inputs (${this.inputs.map((i) => i.name).join(', ')})`, unknown.join(', '));
+    const ctx = { backend: this.backend ?? getBackend(), opset: this.opset };
+    for (const node of this.nodes) {
+      const args = node.inputs.map((name) => (name === '' ? null : values.get(name)!));
+      const results = OPERATORS[node.opType].run(node, args, ctx);
+      node.outputs.forEach((name, i) => {
+        const r = results[i];
+        if (name !== '' && r) values.set(name, r);
+      });
+    }
+    return Object.fromEntries(outputNames.map((name) => {
+      const v = values.get(name);
+      if (!v) throw new ValueError('outputNames', `names of graph values (${this.outputs.map((o) => o.name).join(', ')})`, JSON.stringify(name));
+      return [name, v];
+    }));
+  }
+}
+
+/** Reads an ONNX model (the bytes of a .onnx file); see OnnxModel.run. */
+export function loadOnnx(bytes: Uint8Array | ArrayBuffer, options: OnnxLoadOptions = {}): OnnxModel {
+  const data = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
+  return new OnnxModel(decodeModel(data), options);
+}
+

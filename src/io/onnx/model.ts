@@ -54,6 +54,8 @@ export class OnnxModel {
   /** The model's default-domain opset version. */
   readonly opset: number;
   readonly producer: string;
+  /** The model's metadata_props (rnnkit stores the vocabulary and model config there). */
+  readonly metadata: Readonly<Record<string, string>>;
   private readonly nodes: OnnxNode[];
   private readonly initializers: Map<string, OnnxTensor>;
   private readonly backend: Backend | undefined;
@@ -68,6 +70,7 @@ export class OnnxModel {
     this.opset = main ? toInt(main.version) : fail('imports no version of the default operator set');
     if (this.opset < MIN_OPSET) fail(`opset ${this.opset} is older than ${MIN_OPSET}, the oldest rnnkit reads`);
     this.producer = [proto.producerName, proto.producerVersion].filter(Boolean).join(' ');
+    this.metadata = Object.fromEntries((proto.metadataProps ?? []).map((p) => [p.key ?? '', p.value ?? '']));
     this.backend = options.backend;
     if ((graph.sparseInitializer?.length ?? 0) > 0) fail('sparse initializers are not supported');
     this.initializers = new Map((graph.initializer ?? []).map((t, i) => {

@@ -65,6 +65,7 @@ export interface ModelProto {
   producerName?: string;
   producerVersion?: string;
   docString?: string;
+  metadataProps?: { key?: string; value?: string }[];
   graph?: GraphProto;
   functions?: unknown[];
 }

@@ -1,0 +1,173 @@
+/**
+ * ONNX export: rnnkit models as ONNX graphs of the standard operators — Gather for embeddings, ONNX's
+ * own RNN / LSTM / GRU operators for the recurrent layers (gate blocks reordered: rnnkit's LSTM
+ * i, f, g, o → ONNX i, o, f, c; GRU r, z, n → z, r, h; the reset-after GRU is linear_before_reset = 1),
+ * MatMul + Add for linear read-outs — runnable in ONNX Runtime.
+ *
+ * Each model kind is one small graph function over shared pieces (embedding, recurrentLayer,
+ * linear); tensors are time-major like rnnkit's ([time, batch, ·]), token ids int64.
+ */
+import { ValueError } from '../../errors.ts';
+import type { Tensor } from '../../tensor/tensor.ts';
+import type { Embedding, Linear } from '../../nn/layers.ts';
+import type { RecurrentLayer } from '../../nn/rnn.ts';
+import type { CharLM } from '../../models/charlm.ts';
+import { GraphBuilder } from './builder.ts';
+import { onnxTensor } from './tensor.ts';
+
+/** Opsets the exporter writes (14 is the first with the current RNN/LSTM/GRU definitions). */
+export const ONNX_OPSETS = { min: 14, max: 21, default: 17 } as const;
+
+export interface OnnxExportOptions {
+  /** Default-domain opset version of the model, in [14, 21] (default 17). */
+  opset?: number;
+}
+
+// ---- shared pieces --------------------------------------------------------------------------
+
+function values(t: Tensor): Float32Array {
+  return Float32Array.from(t.f32.subarray(0, t.size));
+}
+
+function int64s(g: GraphBuilder, name: string, v: readonly number[]): string {
+  return g.initializer(name, onnxTensor('int64', [v.length], v));
+}
+
+/** ids (int64 [...]) → embedding rows [..., E]. */
+export function embedding(g: GraphBuilder, emb: Embedding, ids: string): string {
+  const table = g.initializer('embedding.weight', onnxTensor('float32', [...emb.weight.shape], values(emb.weight)));
+  return g.node('Gather', [table, ids], 1, { axis: { int: 0 } })[0];
+}
+
+/** x [..., in] → x · Wᵀ + b [..., out]. */
+export function linear(g: GraphBuilder, lin: Linear, x: string, name = 'linear'): string {
+  const [out, inF] = lin.weight.shape;
+  const w = lin.weight.f32, wt = new Float32Array(inF * out);
+  for (let o = 0; o < out; o++) for (let i = 0; i < inF; i++) wt[i * out + o] = w[o * inF + i];
+  const product = g.node('MatMul', [x, g.initializer(`${name}.weight_t`, onnxTensor('float32', [inF, out], wt))])[0];
+  if (!lin.bias) return product;
+  return g.node('Add', [product, g.initializer(`${name}.bias`, onnxTensor('float32', [out], values(lin.bias)))])[0];
+}
+
+/** rnnkit gate block k of each mode comes from ONNX block ONNX_ORDER[k] (and the reverse on export). */
+const TO_ONNX: Record<string, number[]> = { LSTM: [0, 3, 1, 2], GRU: [1, 0, 2], RNN_TANH: [0], RNN_RELU: [0] };
+
+/** The gate blocks of a [blocks·H, cols] (or [blocks·H]) parameter in ONNX order. */
+function onnxBlocks(t: Tensor, order: number[]): Float32Array {
+  const block = t.size / order.length;
+  const src = t.f32, out = new Float32Array(t.size);
+  order.forEach((from, k) => out.set(src.subarray(from * block, (from + 1) * block), k * block));
+  return out;
+}
+
+export interface RecurrentValues {
+  /** [T, B, directions · H] */
+  output: string;
+  /** [layers · directions, B, H] */
+  h: string;
+  c: string | null;
+}
+
+/**
+ * A RecurrentLayer (all layers, both directions) as one ONNX recurrent node per layer.
+ * x: [T, B, inputSize]; states: initial h (and c) [layers · directions, B, H], or zeros when absent.
+ */
+export function recurrentLayer(g: GraphBuilder, layer: RecurrentLayer, x: string, states: { h?: string; c?: string } = {}, name = 'rnn'): RecurrentValues {
+  const { mode, hiddenSize: H, numLayers, directions: D } = layer;
+  const op = mode === 'LSTM' ? 'LSTM' : mode === 'GRU' ? 'GRU' : 'RNN';
+  const order = TO_ONNX[mode];
+  const finals: string[] = [], cells: string[] = [];
+  for (let l = 0; l < numLayers; l++) {
+    const ws = Array.from({ length: D }, (_, d) => layer.layerWeights(l * D + d));
+    const stacked = (pick: (k: number) => Float32Array, dims: number[]): Float32Array => {
+      const out = new Float32Array(D * dims.reduce((a, b) => a * b, 1));
+      for (let d = 0; d < D; d++) out.set(pick(d), d * (out.length / D));
+      return out;
+    };
+    const gatesH = ws[0].weightIh.shape[0], inF = ws[0].weightIh.shape[1];
+    const W = g.initializer(`${name}.W_l${l}`, onnxTensor('float32', [D, gatesH, inF], stacked((d) => onnxBlocks(ws[d].weightIh, order), [gatesH, inF])));
+    const R = g.initializer(`${name}.R_l${l}`, onnxTensor('float32', [D, gatesH, H], stacked((d) => onnxBlocks(ws[d].weightHh, order), [gatesH, H])));
+    const B = ws[0].biasIh ? g.initializer(`${name}.B_l${l}`, onnxTensor('float32', [D, 2 * gatesH], stacked((d) => {
+      const both = new Float32Array(2 * gatesH);
+      both.set(onnxBlocks(ws[d].biasIh!, order), 0);
+      both.set(onnxBlocks(ws[d].biasHh!, order), gatesH);
+      return both;
+    }, [2 * gatesH]))) : '';
+    const rows = (s: string | undefined): string => (s ? g.node('Slice', [s, int64s(g, 'start', [l * D]), int64s(g, 'end', [(l + 1) * D]), int64s(g, 'axis', [0])])[0] : '');
+    const inputs = [x, W, R, B, '', rows(states.h), ...(op === 'LSTM' ? [rows(states.c)] : [])];
+    while (inputs[inputs.length - 1] === '') inputs.pop();
+    const attributes = {
+      hidden_size: { int: H },
+      direction: { string: D === 2 ? 'bidirectional' : 'forward' },
+      ...(op === 'GRU' ? { linear_before_reset: { int: layer.resetBefore ? 0 : 1 } } : {}),
+      ...(mode === 'RNN_RELU' ? { activations: { strings: Array<string>(D).fill('Relu') } } : {}),
+    };
+    const [y, yH, yC] = g.node(op, inputs, op === 'LSTM' ? 3 : 2, attributes);
+    finals.push(yH);
+    if (yC) cells.push(yC);
+    // Y [T, D, B, H] → [T, B, D·H]
+    x = D === 1
+      ? g.node('Squeeze', [y, int64s(g, 'axes', [1])])[0]
+      : g.node('Reshape', [g.node('Transpose', [y], 1, { perm: { ints: [0, 2, 1, 3] } })[0], int64s(g, 'shape', [0, 0, -1])])[0];
+  }
+  const join = (parts: string[]): string => (parts.length === 1 ? parts[0] : g.node('Concat', parts, 1, { axis: { int: 0 } })[0]);
+  return { output: x, h: join(finals), c: cells.length > 0 ? join(cells) : null };
+}
+
+function checkOpset(options: OnnxExportOptions): number {
+  const opset = options.opset ?? ONNX_OPSETS.default;
+  if (!(Number.isInteger(opset) && opset >= ONNX_OPSETS.min && opset <= ONNX_OPSETS.max)) {
+    throw new ValueError('opset', `an integer in [${ONNX_OPSETS.min}, ${ONNX_OPSETS.max}]`, String(opset));
+  }
+  return opset;
+}
+
+// ---- model kinds ----------------------------------------------------------------------------
+
+/** The graphs a character language model exports as: the whole sequence, or one step for sampling. */
+export type CharLMGraph = 'sequence' | 'step';
+
+/**
+ * sequence: ids int64 [time, batch] → logits [time, batch, V], h_n (and c_n) [layers, batch, H], from zero states.
+ * step: ids int64 [batch], h (and c) [layers, batch, H] → logits [batch, V], h_next (and c_next).
+ */
+function charLMGraph(g: GraphBuilder, lm: CharLM, graph: CharLMGraph): void {
+  const { net } = lm;
+  const { numLayers: L, hiddenSize: H } = net.rnn;
+  const V = net.linear.outFeatures;
+  const lstm = net.rnn.mode === 'LSTM';
+  const stateDims = [L, 'batch', H];
+  if (graph === 'sequence') {
+    const x = embedding(g, net.embedding, g.input('ids', 'int64', ['time', 'batch']));
+    const r = recurrentLayer(g, net.rnn, x);
+    g.output(linear(g, net.linear, r.output), 'logits', 'float32', ['time', 'batch', V]);
+    g.output(r.h, 'h_n', 'float32', stateDims);
+    if (r.c) g.output(r.c, 'c_n', 'float32', stateDims);
+    return;
+  }
+  const rows = embedding(g, net.embedding, g.input('ids', 'int64', ['batch']));
+  const x = g.node('Unsqueeze', [rows, int64s(g, 'axes', [0])])[0];
+  const states = { h: g.input('h', 'float32', stateDims), c: lstm ? g.input('c', 'float32', stateDims) : undefined };
+  const r = recurrentLayer(g, net.rnn, x, states);
+  const last = g.node('Squeeze', [r.output, int64s(g, 'axes', [0])])[0];
+  g.output(linear(g, net.linear, last), 'logits', 'float32', ['batch', V]);
+  g.output(r.h, 'h_next', 'float32', stateDims);
+  if (r.c) g.output(r.c, 'c_next', 'float32', stateDims);
+}
+
+/**
+ * A character language model as an ONNX model (bytes of a .onnx file). The vocabulary and model
+ * configuration travel in the model's metadata under "rnnkit" (JSON: kind, graph, config, vocab).
+ */
+export function charLMToOnnx(lm: CharLM, graph: CharLMGraph = 'sequence', options: OnnxExportOptions = {}): Uint8Array {
+  if (graph !== 'sequence' && graph !== 'step') throw new ValueError('graph', '"sequence" or "step"', JSON.stringify(graph));
+  if (graph === 'step' && lm.net.rnn.bidirectional) throw new ValueError('graph', '"sequence" for a bidirectional model', '"step"');
+  const opset = checkOpset(options);
+  const g = new GraphBuilder(`rnnkit_charlm_${graph}`);
+  charLMGraph(g, lm, graph);
+  return g.build({
+    opset,
+    docString: `rnnkit character language model (${lm.config.cell}, ${graph} graph)`,
+    metadata: { rnnkit: JSON.stringify({ kind: 'charlm', graph, ...lm.describe() }) },
+  });
+}

@@ -9,7 +9,9 @@ import { ShapeError, ValueError, formatShape } from '../errors.ts';
 import { reshape } from '../ops/basic.ts';
 import { concat, slice, stack, transpose01 } from '../ops/shape.ts';
 import { dropout } from '../ops/dropout.ts';
-import { GATES, recurrentSequence, type RecurrentMode, type SequenceWeights } from '../ops/recurrent.ts';
+import { GATES, type RecurrentMode, type SequenceWeights } from '../ops/recurrent.ts';
+import { variantRecurrentSequence } from '../ops/recurrent-variants.ts';
+import type { Activation } from '../ops/activations.ts';
 import { checkLengths, checkRank } from '../ops/check.ts';
 import { Module, uniformInit } from './module.ts';
 import { checkPositiveInt, type InitOptions } from './layers.ts';
@@ -24,6 +26,12 @@ export interface RNNOptions extends InitOptions {
   /** Dropout probability on the outputs of every layer but the last (training only). */
   dropout?: number;
   bidirectional?: boolean;
+  /**
+   * Other activations than PyTorch's (as Keras and ONNX allow): RNN [f], GRU [f, g], LSTM [f, g, h]
+   * for the gates, the candidate and the LSTM's cell output (see variantRecurrentSequence). Layers
+   * with PyTorch's activations run the fused sequence op; others run composed steps.
+   */
+  activations?: readonly Activation[] | null;
 }
 
 export interface RNNInput {
@@ -52,6 +60,7 @@ export class RecurrentLayer extends Module {
   readonly batchFirst: boolean;
   readonly dropout: number;
   readonly bidirectional: boolean;
+  readonly activations: readonly Activation[] | null;
   private readonly weights: SequenceWeights[] = []; // layer-major, then direction
   private readonly rng;
 
@@ -70,6 +79,7 @@ export class RecurrentLayer extends Module {
     this.batchFirst = batchFirst;
     this.dropout = p;
     this.bidirectional = bidirectional;
+    this.activations = options.activations ?? null;
     this.rng = options.rng ?? globalRandom;
     const gateRows = GATES[mode] * hiddenSize;
     const bound = 1 / Math.sqrt(hiddenSize);
@@ -124,8 +134,8 @@ export class RecurrentLayer extends Module {
         const k = layer * this.directions + dir;
         const initial = (s: Tensor | null | undefined): Tensor | null =>
           s ? reshape(slice(s, 0, k, k + 1), [B, this.hiddenSize]) : null;
-        const r = recurrentSequence(this.mode, x, this.weights[k], initial(state.h0), initial(state.c0), {
-          lengths, reverse: dir === 1, resetBefore: this.resetBefore,
+        const r = variantRecurrentSequence(this.mode, x, this.weights[k], initial(state.h0), initial(state.c0), {
+          lengths, reverse: dir === 1, resetBefore: this.resetBefore, activations: this.activations,
         });
         outputs.push(r.output);
         hFinal.push(r.h);

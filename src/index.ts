@@ -8,7 +8,7 @@ export { Tensor, tensor, zeros, full, shapeSize, tidy, keep, type CreateOptions,
 export { Random, globalRandom, manualSeed } from './tensor/random.ts';
 
 // ---- backends ---------------------------------------------------------------------------------
-export type { Backend, DType, F32, I32, Storage, UnaryOp, BinaryOp, RecurrentActivation } from './backend/backend.ts';
+export type { Backend, DType, F32, I32, Storage, UnaryOp, BinaryOp, RecurrentActivation, ClampArgs, ClampBackwardArgs } from './backend/backend.ts';
 export { registerBackend, getBackend, setBackend, listBackends } from './backend/registry.ts';
 export { ReferenceBackend } from './backend/reference/index.ts';
 export { createWasmBackend, browserPlatform, type WasmBackend, type WasmBackendOptions, type WasmPlatform } from './backend/wasm/index.ts';
@@ -26,6 +26,8 @@ export { softmax, logSoftmax, crossEntropy, type CrossEntropyOptions } from './o
 export { embedding } from './ops/embedding.ts';
 export { dropout } from './ops/dropout.ts';
 export { where } from './ops/select.ts';
+export { activate, ACTIVATION_NAMES, type Activation, type ActivationName } from './ops/activations.ts';
+export { variantRecurrentSequence, type CellVariant } from './ops/recurrent-variants.ts';
 export {
   recurrentSequence, type RecurrentMode, type SequenceWeights, type SequenceOptions, type SequenceResult,
 } from './ops/recurrent.ts';
@@ -41,7 +43,7 @@ export {
 export { dynamicRNN, type DynamicRNNOptions, type DynamicRNNResult } from './nn/dynamic-rnn.ts';
 
 // ---- errors -----------------------------------------------------------------------------------
-export { RnnkitError, ShapeError, ValueError, formatShape } from './errors.ts';
+export { RnnkitError, ShapeError, ValueError, ModelFormatError, formatShape } from './errors.ts';
 
 // ---- optimizers, data, models, sampling, io ---------------------------------------------------
 // (further public modules are added here)
@@ -59,3 +61,8 @@ export * from './train/index.ts';
 export * from './sampling/index.ts';
 export * from './io/safetensors.ts';
 export * from './io/checkpoint.ts';
+export { loadOnnx, OnnxModel, SUPPORTED_OPERATORS, type OnnxValueInfo, type OnnxLoadOptions } from './io/onnx/model.ts';
+export { onnxTensor, type OnnxTensor, type OnnxElementType } from './io/onnx/tensor.ts';
+export { runOnnxTest, type OnnxTestData, type OnnxTestResult, type OnnxTestOptions } from './io/onnx/backend-test.ts';
+export { charLMToOnnx, ONNX_OPSETS, type CharLMGraph, type OnnxExportOptions } from './io/onnx/export.ts';
+export { loadTfjsModel, KerasModel, type TfjsModelJson } from './io/keras/tfjs.ts';

@@ -4,3 +4,5 @@ export {
   saveCheckpoint, loadCheckpoint, loadCheckpointDir, writeCheckpointFiles, resolveCheckpointDir, writeFileAtomic, RunDirectory, OutputError, type Which,
 } from './checkpoint.ts';
 export { useBackend, BACKEND_NAMES } from './backends.ts';
+export { loadOnnxFile, runOnnxTestDirectory } from './onnx.ts';
+export { loadTfjsModelFile } from './tfjs.ts';

@@ -73,7 +73,7 @@ test('step graphs, fed one token at a time with their own states, follow the seq
     const session = await ort.InferenceSession.create(charLMToOnnx(lm, 'step'));
     const { numLayers: L, hiddenSize: H } = lm.net.rnn;
     const V = vocab.size;
-    let h = new Float32Array(L * B * H), c = new Float32Array(L * B * H);
+    let h: Float32Array = new Float32Array(L * B * H), c: Float32Array = new Float32Array(L * B * H);
     for (let t = 0; t < T; t++) {
       const feeds: Record<string, ort.Tensor> = { ids: int64(ids.slice(t * B, (t + 1) * B), [B]), h: new ort.Tensor('float32', h, [L, B, H]) };
       if (lm.config.cell === 'lstm') feeds.c = new ort.Tensor('float32', c, [L, B, H]);

@@ -15,15 +15,7 @@ import { loadTfjsModel, type TfjsModelJson } from '../src/io/keras/tfjs.ts';
 import { loadTfjsModelFile } from '../src/node/tfjs.ts';
 import { noGrad } from '../src/autograd/tape.ts';
 import { ModelFormatError } from '../src/errors.ts';
-
-function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let d = 0, n = 0;
-  for (let i = 0; i < b.length; i++) {
-    d += (a[i] - b[i]) ** 2;
-    n += b[i] ** 2;
-  }
-  return Math.sqrt(d / n);
-}
+import { relativeError } from './reference/cases.ts';
 
 /** The model.json and weight bytes model.save() writes. */
 async function saved(model: tf.LayersModel): Promise<{ json: TfjsModelJson; weights: Uint8Array }> {

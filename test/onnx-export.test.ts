@@ -16,17 +16,9 @@ import { Random } from '../src/tensor/random.ts';
 import { tensor } from '../src/tensor/tensor.ts';
 import { noGrad } from '../src/autograd/tape.ts';
 import { ValueError } from '../src/errors.ts';
+import { relativeError } from './reference/cases.ts';
 
 ort.env.logLevel = 'error';
-
-function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let d = 0, n = 0;
-  for (let i = 0; i < b.length; i++) {
-    d += (a[i] - b[i]) ** 2;
-    n += b[i] ** 2;
-  }
-  return Math.sqrt(d / n);
-}
 
 const vocab = CharVocab.fromText('the quick brown fox jumps over the lazy dog');
 const [T, B] = [7, 3];

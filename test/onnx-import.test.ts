@@ -15,6 +15,7 @@ import { GraphBuilder, type AttributeValue } from '../src/io/onnx/builder.ts';
 import { onnxTensor, type OnnxTensor } from '../src/io/onnx/tensor.ts';
 import { ModelFormatError } from '../src/errors.ts';
 import { Random } from '../src/tensor/random.ts';
+import { relativeError } from './reference/cases.ts';
 
 ort.env.logLevel = 'error';
 const FIXTURES = new URL('./fixtures/onnx/', import.meta.url).pathname;
@@ -83,15 +84,6 @@ function singleNode(c: Case, seed: number, layout = 0): { bytes: Uint8Array; fee
   const dims = layout === 0 ? [[T, D, B, H], [D, B, H], [D, B, H]] : [[B, T, D, H], [B, D, H], [B, D, H]];
   outputs.forEach((o, i) => g.output(o, o, 'float32', dims[i]));
   return { bytes: g.build({ opset: 14 }), feeds, outputs };
-}
-
-function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let d = 0, n = 0;
-  for (let i = 0; i < b.length; i++) {
-    d += (a[i] - b[i]) ** 2;
-    n += b[i] ** 2;
-  }
-  return Math.sqrt(d / n);
 }
 
 const bidirectional: Record<string, AttributeValue> = { direction: { string: 'bidirectional' } };

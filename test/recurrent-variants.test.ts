@@ -14,6 +14,7 @@ import { concat } from '../src/ops/shape.ts';
 import { activate, ACTIVATION_NAMES } from '../src/ops/activations.ts';
 import { recurrentSequence, GATES, type RecurrentMode, type SequenceWeights } from '../src/ops/recurrent.ts';
 import { variantRecurrentSequence, type CellVariant } from '../src/ops/recurrent-variants.ts';
+import { relativeError } from './reference/cases.ts';
 
 const [T, B, I, H] = [4, 3, 2, 3];
 
@@ -26,15 +27,6 @@ function random(rng: Random, shape: number[], requiresGrad = false): Tensor {
 function weights(rng: Random, mode: RecurrentMode, grad = false): SequenceWeights {
   const G = GATES[mode] * H;
   return { weightIh: random(rng, [G, I], grad), weightHh: random(rng, [G, H], grad), biasIh: random(rng, [G], grad), biasHh: random(rng, [G], grad) };
-}
-
-function relativeError(a: Tensor, b: Tensor): number {
-  let d = 0, n = 0;
-  for (let i = 0; i < b.size; i++) {
-    d += (a.f32[i] - b.f32[i]) ** 2;
-    n += b.f32[i] ** 2;
-  }
-  return Math.sqrt(d / n);
 }
 
 const flat = (r: { output: Tensor; h: Tensor; c: Tensor | null }): Tensor =>
@@ -51,7 +43,7 @@ test('composed steps equal the fused op (every mode, both directions, lengths, i
       const fused = noGrad(() => flat(recurrentSequence(mode, x, w, h0, c0, options)));
       // A clip no pre-activation reaches forces the composed steps without changing the result.
       const composed = noGrad(() => flat(variantRecurrentSequence(mode, x, w, h0, c0, { ...options, clip: 1e6 })));
-      const err = relativeError(composed, fused);
+      const err = relativeError(composed.f32, fused.f32);
       assert.ok(err < 1e-6, `${mode} reverse=${reverse} resetBefore=${resetBefore}: ${err}`);
     }
   }

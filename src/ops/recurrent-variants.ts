@@ -16,13 +16,13 @@
  * argument of f and g clipped to [−clip, clip] when clip is set.
  */
 import { Tensor, full, zeros } from '../tensor/tensor.ts';
-import { ShapeError, ValueError, formatShape } from '../errors.ts';
+import { ValueError } from '../errors.ts';
 import { add, clamp, linear, mul, reshape, sub } from './basic.ts';
 import { slice, split, stack } from './shape.ts';
 import { where } from './select.ts';
 import { activate, type Activation } from './activations.ts';
-import { checkLengths, checkRank, checkShape } from './check.ts';
-import { GATES, recurrentSequence, type RecurrentMode, type SequenceOptions, type SequenceResult, type SequenceWeights } from './recurrent.ts';
+import { checkShape } from './check.ts';
+import { checkSequenceArguments, recurrentSequence, type RecurrentMode, type SequenceOptions, type SequenceResult, type SequenceWeights } from './recurrent.ts';
 
 export interface CellVariant {
   /**
@@ -73,18 +73,9 @@ interface Resolved extends SequenceOptions {
 }
 
 function composedSequence(mode: RecurrentMode, x: Tensor, w: SequenceWeights, h0: Tensor | null, c0: Tensor | null, o: Resolved): SequenceResult {
-  checkRank(x, 'input', [3], '[T, B, features]');
-  const [T, B, I] = x.shape;
-  const G = w.weightIh.shape[0];
-  const H = G / GATES[mode];
-  checkShape(w.weightIh, 'weight_ih', [G, I]);
-  checkShape(w.weightHh, 'weight_hh', [G, H]);
-  if (h0) checkShape(h0, 'h0', [B, H]);
-  if (c0) checkShape(c0, 'c0', [B, H]);
-  if (o.peephole) checkShape(o.peephole, 'peephole', [3 * H]);
-  if (T === 0) throw new ShapeError('input', '[T ≥ 1, B, features]', formatShape(x.shape));
   const lengths = o.lengths ?? null;
-  if (lengths) checkLengths(lengths, 'lengths', B, T);
+  const [T, B, I, H] = checkSequenceArguments(mode, x, w, h0, c0, lengths);
+  if (o.peephole) checkShape(o.peephole, 'peephole', [3 * H]);
 
   const [F, Gact, Hact] = o.activations;
   const act = (fn: Activation, v: Tensor): Tensor => activate(o.clip === null ? v : clamp(v, -o.clip, o.clip), fn);

@@ -69,14 +69,10 @@ const prevSlot = (p: Plan, t: number): number => (p.reverse ? t + 1 : t);
 const nextSlot = (p: Plan, t: number): number => (p.reverse ? t : t + 1);
 const stepTime = (p: Plan, s: number): number => (p.reverse ? p.T - 1 - s : s);
 
-/**
- * One recurrent layer in one direction. x: [T, B, I]; h0, c0: [B, H] or null (zeros).
- * Returns the per-step outputs (zero past a row's length) and the final states.
- */
-export function recurrentSequence(
-  mode: RecurrentMode, x: Tensor, w: SequenceWeights, h0: Tensor | null, c0: Tensor | null,
-  options: SequenceOptions = {},
-): SequenceResult {
+/** Checks the arguments of a sequence op; returns the sizes [T, B, I, H, G]. */
+export function checkSequenceArguments(
+  mode: RecurrentMode, x: Tensor, w: SequenceWeights, h0: Tensor | null, c0: Tensor | null, lengths: Int32Array | null,
+): [number, number, number, number, number] {
   checkRank(x, 'input', [3], '[T, B, features]');
   const [T, B, I] = x.shape;
   const G = w.weightIh.shape[0];
@@ -90,9 +86,21 @@ export function recurrentSequence(
     if (mode !== 'LSTM') throw new ShapeError('c0', 'null (only an LSTM has a cell state)', formatShape(c0.shape));
     checkShape(c0, 'c0', [B, H]);
   }
-  const lengths = options.lengths ?? null;
   if (lengths) checkLengths(lengths, 'lengths', B, T);
   if (T === 0) throw new ShapeError('input', '[T ≥ 1, B, features]', formatShape(x.shape));
+  return [T, B, I, H, G];
+}
+
+/**
+ * One recurrent layer in one direction. x: [T, B, I]; h0, c0: [B, H] or null (zeros).
+ * Returns the per-step outputs (zero past a row's length) and the final states.
+ */
+export function recurrentSequence(
+  mode: RecurrentMode, x: Tensor, w: SequenceWeights, h0: Tensor | null, c0: Tensor | null,
+  options: SequenceOptions = {},
+): SequenceResult {
+  const lengths = options.lengths ?? null;
+  const [T, B, I, H, G] = checkSequenceArguments(mode, x, w, h0, c0, lengths);
 
   // Kernels read lengths from backend storage (for wasm, its linear memory).
   const lengthStorage = lengths ? (allocate(x.backend, B, 'int32') as I32) : null;

@@ -64,5 +64,5 @@ export * from './io/checkpoint.ts';
 export { loadOnnx, OnnxModel, SUPPORTED_OPERATORS, type OnnxValueInfo, type OnnxLoadOptions } from './io/onnx/model.ts';
 export { onnxTensor, type OnnxTensor, type OnnxElementType } from './io/onnx/tensor.ts';
 export { runOnnxTest, type OnnxTestData, type OnnxTestResult, type OnnxTestOptions } from './io/onnx/backend-test.ts';
-export { charLMToOnnx, ONNX_OPSETS, type CharLMGraph, type OnnxExportOptions } from './io/onnx/export.ts';
+export { exportOnnx, ONNX_GRAPHS, ONNX_OPSETS, type OnnxExportOptions } from './io/onnx/export.ts';
 export { loadTfjsModel, KerasModel, type TfjsModelJson } from './io/keras/tfjs.ts';

@@ -9,7 +9,7 @@ import ort from 'onnxruntime-node';
 import { CharLM, type CharLMConfig } from '../src/models/charlm.ts';
 import { CharVocab } from '../src/data/vocab.ts';
 import { RNN } from '../src/nn/rnn.ts';
-import { charLMToOnnx } from '../src/io/onnx/export.ts';
+import { exportOnnx } from '../src/io/onnx/export.ts';
 import { loadOnnx } from '../src/io/onnx/model.ts';
 import { onnxTensor } from '../src/io/onnx/tensor.ts';
 import { Random } from '../src/tensor/random.ts';
@@ -46,7 +46,7 @@ test('sequence graphs run in ONNX Runtime and give rnnkit\'s logits and final st
   for (const [label, config, relu] of KINDS) {
     const lm = model(config, relu);
     const expected = noGrad(() => lm.net.forward(tensor(ids, [T, B], { dtype: 'int32' })));
-    const bytes = charLMToOnnx(lm, 'sequence');
+    const bytes = exportOnnx(lm, { graph: 'sequence' });
     const session = await ort.InferenceSession.create(bytes);
     const out = await session.run({ ids: int64(ids, [T, B]) });
     assert.deepEqual(out.logits.dims, [T, B, vocab.size]);
@@ -62,7 +62,7 @@ test('step graphs, fed one token at a time with their own states, follow the seq
   for (const [label, config, relu] of KINDS) {
     const lm = model(config, relu);
     const expected = noGrad(() => lm.net.forward(tensor(ids, [T, B], { dtype: 'int32' })));
-    const session = await ort.InferenceSession.create(charLMToOnnx(lm, 'step'));
+    const session = await ort.InferenceSession.create(exportOnnx(lm, { graph: 'step' }));
     const { numLayers: L, hiddenSize: H } = lm.net.rnn;
     const V = vocab.size;
     let h: Float32Array = new Float32Array(L * B * H), c: Float32Array = new Float32Array(L * B * H);
@@ -80,11 +80,11 @@ test('step graphs, fed one token at a time with their own states, follow the seq
 
 test('the vocabulary and configuration travel in the metadata; a bad opset is a ValueError', () => {
   const lm = model({ cell: 'gru', numLayers: 1 });
-  const meta = JSON.parse(loadOnnx(charLMToOnnx(lm, 'step', { opset: 14 })).metadata.rnnkit);
+  const meta = JSON.parse(loadOnnx(exportOnnx(lm, { graph: 'step', opset: 14 })).metadata.rnnkit);
   assert.equal(meta.kind, 'charlm');
   assert.equal(meta.graph, 'step');
   assert.deepEqual(meta.config, lm.config);
   assert.deepEqual(CharVocab.fromJSON(meta.vocab).decode(vocab.encode('lazy dog')), 'lazy dog');
-  assert.throws(() => charLMToOnnx(lm, 'sequence', { opset: 13 }), ValueError);
-  assert.throws(() => charLMToOnnx(lm, 'stream' as 'step'), ValueError);
+  assert.throws(() => exportOnnx(lm, { opset: 13 }), ValueError);
+  assert.throws(() => exportOnnx(lm, { graph: 'stream' }), ValueError);
 });

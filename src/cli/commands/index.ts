@@ -3,5 +3,7 @@ import type { Command } from '../command.ts';
 import { trainCommand } from './train.ts';
 import { sampleCommand } from './sample.ts';
 import { evalCommand } from './eval.ts';
+import { exportCommand } from './export.ts';
+import { onnxTestCommand } from './onnx-test.ts';
 
-export const COMMANDS: readonly Command[] = [trainCommand, sampleCommand, evalCommand];
+export const COMMANDS: readonly Command[] = [trainCommand, sampleCommand, evalCommand, exportCommand, onnxTestCommand];

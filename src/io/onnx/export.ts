@@ -4,14 +4,16 @@
  * i, f, g, o → ONNX i, o, f, c; GRU r, z, n → z, r, h; the reset-after GRU is linear_before_reset = 1),
  * MatMul + Add for linear read-outs — runnable in ONNX Runtime.
  *
- * Each model kind is one small graph function over shared pieces (embedding, recurrentLayer,
- * linear); tensors are time-major like rnnkit's ([time, batch, ·]), token ids int64.
+ * Each model kind (a checkpoint's `kind`) is one entry of ONNX_GRAPHS: the graphs it exports as
+ * and one small function that writes them from shared pieces (embedding, recurrentLayer, linear).
+ * Tensors are time-major like rnnkit's ([time, batch, ·]); token ids are int64.
  */
 import { ValueError } from '../../errors.ts';
 import type { Tensor } from '../../tensor/tensor.ts';
 import type { Embedding, Linear } from '../../nn/layers.ts';
 import type { RecurrentLayer } from '../../nn/rnn.ts';
 import type { CharLM } from '../../models/charlm.ts';
+import type { CheckpointModel } from '../checkpoint.ts';
 import { GraphBuilder } from './builder.ts';
 import { onnxTensor } from './tensor.ts';
 
@@ -19,6 +21,8 @@ import { onnxTensor } from './tensor.ts';
 export const ONNX_OPSETS = { min: 14, max: 21, default: 17 } as const;
 
 export interface OnnxExportOptions {
+  /** Which graph of the model kind (ONNX_GRAPHS[kind].graphs; default: the first). */
+  graph?: string;
   /** Default-domain opset version of the model, in [14, 21] (default 17). */
   opset?: number;
 }
@@ -124,18 +128,15 @@ function checkOpset(options: OnnxExportOptions): number {
 
 // ---- model kinds ----------------------------------------------------------------------------
 
-/** The graphs a character language model exports as: the whole sequence, or one step for sampling. */
-export type CharLMGraph = 'sequence' | 'step';
-
 /**
- * sequence: ids int64 [time, batch] → logits [time, batch, V], h_n (and c_n) [layers, batch, H], from zero states.
- * step: ids int64 [batch], h (and c) [layers, batch, H] → logits [batch, V], h_next (and c_next).
+ * A character language model. sequence: ids int64 [time, batch] → logits [time, batch, V] and the
+ * final states h_n (and c_n) [layers, batch, H], from zero states. step (for sampling): ids int64
+ * [batch] and the states h (and c) [layers, batch, H] → logits [batch, V], h_next (and c_next).
  */
-function charLMGraph(g: GraphBuilder, lm: CharLM, graph: CharLMGraph): void {
+function charLMGraph(g: GraphBuilder, lm: CharLM, graph: string): void {
   const { net } = lm;
   const { numLayers: L, hiddenSize: H } = net.rnn;
   const V = net.linear.outFeatures;
-  const lstm = net.rnn.mode === 'LSTM';
   const stateDims = [L, 'batch', H];
   if (graph === 'sequence') {
     const x = embedding(g, net.embedding, g.input('ids', 'int64', ['time', 'batch']));
@@ -145,9 +146,10 @@ function charLMGraph(g: GraphBuilder, lm: CharLM, graph: CharLMGraph): void {
     if (r.c) g.output(r.c, 'c_n', 'float32', stateDims);
     return;
   }
+  if (net.rnn.bidirectional) throw new ValueError('graph', '"sequence" for a bidirectional model', '"step"');
   const rows = embedding(g, net.embedding, g.input('ids', 'int64', ['batch']));
   const x = g.node('Unsqueeze', [rows, int64s(g, 'axes', [0])])[0];
-  const states = { h: g.input('h', 'float32', stateDims), c: lstm ? g.input('c', 'float32', stateDims) : undefined };
+  const states = { h: g.input('h', 'float32', stateDims), c: net.rnn.mode === 'LSTM' ? g.input('c', 'float32', stateDims) : undefined };
   const r = recurrentLayer(g, net.rnn, x, states);
   const last = g.node('Squeeze', [r.output, int64s(g, 'axes', [0])])[0];
   g.output(linear(g, net.linear, last), 'logits', 'float32', ['batch', V]);
@@ -155,19 +157,33 @@ function charLMGraph(g: GraphBuilder, lm: CharLM, graph: CharLMGraph): void {
   if (r.c) g.output(r.c, 'c_next', 'float32', stateDims);
 }
 
+interface GraphWriter {
+  /** The graphs this kind exports as; the first is the default. */
+  graphs: readonly string[];
+  write(g: GraphBuilder, model: CheckpointModel, graph: string): void;
+}
+
+/** The ONNX graphs of each model kind: a new kind adds its entry (and its graph function above). */
+export const ONNX_GRAPHS: Record<string, GraphWriter> = {
+  charlm: { graphs: ['sequence', 'step'], write: (g, model, graph) => charLMGraph(g, model as CharLM, graph) },
+};
+
 /**
- * A character language model as an ONNX model (bytes of a .onnx file). The vocabulary and model
- * configuration travel in the model's metadata under "rnnkit" (JSON: kind, graph, config, vocab).
+ * A model (any kind in ONNX_GRAPHS) as an ONNX model: the bytes of a .onnx file. Its description
+ * (vocabulary, configuration) travels in the model's metadata under "rnnkit" as JSON
+ * { kind, graph, ...describe() }.
  */
-export function charLMToOnnx(lm: CharLM, graph: CharLMGraph = 'sequence', options: OnnxExportOptions = {}): Uint8Array {
-  if (graph !== 'sequence' && graph !== 'step') throw new ValueError('graph', '"sequence" or "step"', JSON.stringify(graph));
-  if (graph === 'step' && lm.net.rnn.bidirectional) throw new ValueError('graph', '"sequence" for a bidirectional model', '"step"');
+export function exportOnnx(model: CheckpointModel, options: OnnxExportOptions = {}): Uint8Array {
+  const writer = ONNX_GRAPHS[model.kind];
+  if (!writer) throw new ValueError('model', `a model of a kind ONNX export knows (${Object.keys(ONNX_GRAPHS).join(', ')})`, `a ${model.kind} model`);
+  const graph = options.graph ?? writer.graphs[0];
+  if (!writer.graphs.includes(graph)) throw new ValueError('graph', `one of ${writer.graphs.join(', ')} for a ${model.kind} model`, JSON.stringify(graph));
   const opset = checkOpset(options);
-  const g = new GraphBuilder(`rnnkit_charlm_${graph}`);
-  charLMGraph(g, lm, graph);
+  const g = new GraphBuilder(`rnnkit_${model.kind}_${graph}`);
+  writer.write(g, model, graph);
   return g.build({
     opset,
-    docString: `rnnkit character language model (${lm.config.cell}, ${graph} graph)`,
-    metadata: { rnnkit: JSON.stringify({ kind: 'charlm', graph, ...lm.describe() }) },
+    docString: `rnnkit ${model.kind} model, ${graph} graph`,
+    metadata: { rnnkit: JSON.stringify({ kind: model.kind, graph, ...model.describe() }) },
   });
 }

@@ -1,5 +1,6 @@
 /**
- * ONNX export: every character-model kind (LSTM, GRU, RNN with tanh and relu, one and two layers)
+ * ONNX export: every character-model kind (LSTM, GRU, RNN with tanh and relu, one and two layers,
+ * an LSTM with Keras' hard-sigmoid gates)
  * as a sequence graph and as a step graph with the states as inputs and outputs, run in ONNX
  * Runtime and compared with rnnkit (relative error ≤ 1e-5); the same files read back by loadOnnx.
  */
@@ -8,7 +9,7 @@ import assert from 'node:assert/strict';
 import ort from 'onnxruntime-node';
 import { CharLM, type CharLMConfig } from '../src/models/charlm.ts';
 import { CharVocab } from '../src/data/vocab.ts';
-import { RNN } from '../src/nn/rnn.ts';
+import { GRU, LSTM, RNN, type RecurrentLayer } from '../src/nn/rnn.ts';
 import { exportOnnx } from '../src/io/onnx/export.ts';
 import { loadOnnx } from '../src/io/onnx/model.ts';
 import { onnxTensor } from '../src/io/onnx/tensor.ts';
@@ -25,26 +26,33 @@ const [T, B] = [7, 3];
 const ids = Array.from({ length: T * B }, (_, i) => (i * 5 + 3) % vocab.size);
 const int64 = (values: number[], dims: number[]): ort.Tensor => new ort.Tensor('int64', BigInt64Array.from(values.map(BigInt)), dims);
 
-function model(config: Partial<CharLMConfig>, relu = false): CharLM {
+/** Layers CharLM does not build (relu units, Keras-style activations), swapped in with the same shapes. */
+const OTHER_LAYERS = {
+  relu: (layers: number): RecurrentLayer => new RNN({ inputSize: 6, hiddenSize: 8, numLayers: layers, nonlinearity: 'relu', rng: new Random(5) }),
+  keras: (layers: number): RecurrentLayer => new LSTM({
+    inputSize: 6, hiddenSize: 8, numLayers: layers, rng: new Random(6),
+    activations: [{ name: 'hardSigmoid' }, { name: 'tanh' }, { name: 'softsign' }],
+  }),
+  relu6: (layers: number): RecurrentLayer => new GRU({ inputSize: 6, hiddenSize: 8, numLayers: layers, activations: [{ name: 'sigmoid' }, { name: 'relu6' }] }),
+};
+
+function model(config: Partial<CharLMConfig>, other?: keyof typeof OTHER_LAYERS): CharLM {
   const lm = new CharLM(vocab, { cell: 'lstm', embeddingSize: 6, hiddenSize: 8, numLayers: 2, dropout: 0, sequences: false, ...config }, { rng: new Random(4) });
-  if (relu) {
-    // CharLM builds tanh RNNs: swap in a relu layer of the same shape to export the relu activation.
-    const layer = new RNN({ inputSize: 6, hiddenSize: 8, numLayers: lm.config.numLayers, nonlinearity: 'relu', rng: new Random(5) });
-    Object.defineProperty(lm.net, 'rnn', { value: layer });
-  }
+  if (other) Object.defineProperty(lm.net, 'rnn', { value: OTHER_LAYERS[other](lm.config.numLayers) });
   return lm;
 }
 
-const KINDS: [string, Partial<CharLMConfig>, boolean][] = [
-  ['lstm 2 layers', { cell: 'lstm' }, false],
-  ['gru 2 layers', { cell: 'gru' }, false],
-  ['rnn tanh 1 layer', { cell: 'rnn', numLayers: 1 }, false],
-  ['rnn relu 2 layers', { cell: 'rnn' }, true],
+const KINDS: [string, Partial<CharLMConfig>, (keyof typeof OTHER_LAYERS)?][] = [
+  ['lstm 2 layers', { cell: 'lstm' }],
+  ['gru 2 layers', { cell: 'gru' }],
+  ['rnn tanh 1 layer', { cell: 'rnn', numLayers: 1 }],
+  ['rnn relu 2 layers', { cell: 'rnn' }, 'relu'],
+  ['lstm with hard-sigmoid gates and softsign output', { cell: 'lstm' }, 'keras'],
 ];
 
 test('sequence graphs run in ONNX Runtime and give rnnkit\'s logits and final states', async () => {
-  for (const [label, config, relu] of KINDS) {
-    const lm = model(config, relu);
+  for (const [label, config, other] of KINDS) {
+    const lm = model(config, other);
     const expected = noGrad(() => lm.net.forward(tensor(ids, [T, B], { dtype: 'int32' })));
     const bytes = exportOnnx(lm, { graph: 'sequence' });
     const session = await ort.InferenceSession.create(bytes);
@@ -59,8 +67,8 @@ test('sequence graphs run in ONNX Runtime and give rnnkit\'s logits and final st
 });
 
 test('step graphs, fed one token at a time with their own states, follow the sequence', async () => {
-  for (const [label, config, relu] of KINDS) {
-    const lm = model(config, relu);
+  for (const [label, config, other] of KINDS) {
+    const lm = model(config, other);
     const expected = noGrad(() => lm.net.forward(tensor(ids, [T, B], { dtype: 'int32' })));
     const session = await ort.InferenceSession.create(exportOnnx(lm, { graph: 'step' }));
     const { numLayers: L, hiddenSize: H } = lm.net.rnn;
@@ -78,7 +86,7 @@ test('step graphs, fed one token at a time with their own states, follow the seq
   }
 });
 
-test('the vocabulary and configuration travel in the metadata; a bad opset is a ValueError', () => {
+test('the vocabulary and configuration travel in the metadata; a bad opset or graph, an activation ONNX lacks: ValueErrors', () => {
   const lm = model({ cell: 'gru', numLayers: 1 });
   const meta = JSON.parse(loadOnnx(exportOnnx(lm, { graph: 'step', opset: 14 })).metadata.rnnkit);
   assert.equal(meta.kind, 'charlm');
@@ -87,4 +95,5 @@ test('the vocabulary and configuration travel in the metadata; a bad opset is a 
   assert.deepEqual(CharVocab.fromJSON(meta.vocab).decode(vocab.encode('lazy dog')), 'lazy dog');
   assert.throws(() => exportOnnx(lm, { opset: 13 }), ValueError);
   assert.throws(() => exportOnnx(lm, { graph: 'stream' }), ValueError);
+  assert.throws(() => exportOnnx(model({ cell: 'gru' }, 'relu6')), /activations ONNX's GRU operator has .*relu6/);
 });

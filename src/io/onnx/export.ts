@@ -14,7 +14,7 @@ import type { Embedding, Linear } from '../../nn/layers.ts';
 import type { RecurrentLayer } from '../../nn/rnn.ts';
 import type { CharLM } from '../../models/charlm.ts';
 import type { CheckpointModel } from '../checkpoint.ts';
-import { GraphBuilder } from './builder.ts';
+import { GraphBuilder, type AttributeValue } from './builder.ts';
 import { onnxTensor } from './tensor.ts';
 
 /** Opsets the exporter writes (14 is the first with the current RNN/LSTM/GRU definitions). */
@@ -64,6 +64,31 @@ function onnxBlocks(t: Tensor, order: number[]): Float32Array {
   return out;
 }
 
+/**
+ * ONNX's names (and α, β) for a layer's activations; PyTorch's defaults need none. Activations ONNX's
+ * recurrent operators lack (relu6, swish, selu) are a ValueError.
+ */
+function onnxActivations(layer: RecurrentLayer): { names: string[]; alpha: number[]; beta: number[] } | null {
+  if (!layer.activations) return layer.mode === 'RNN_RELU' ? { names: ['Relu'], alpha: [], beta: [] } : null;
+  const names: string[] = [], alpha: number[] = [], beta: number[] = [];
+  for (const a of layer.activations) {
+    const spec = ONNX_ACTIVATIONS[a.name];
+    if (!spec) throw new ValueError('activations', `activations ONNX's ${layer.mode} operator has (${Object.keys(ONNX_ACTIVATIONS).join(', ')})`, a.name);
+    names.push(spec.name);
+    if (spec.alpha !== undefined) alpha.push(a.alpha ?? spec.alpha);
+    if (spec.beta !== undefined) beta.push(a.beta ?? spec.beta);
+  }
+  return { names, alpha, beta };
+}
+
+/** rnnkit activation → ONNX's name, with the defaults of the α and β it takes (src/ops/activations.ts). */
+const ONNX_ACTIVATIONS: Record<string, { name: string; alpha?: number; beta?: number }> = {
+  sigmoid: { name: 'Sigmoid' }, tanh: { name: 'Tanh' }, relu: { name: 'Relu' }, softsign: { name: 'Softsign' }, softplus: { name: 'Softplus' },
+  linear: { name: 'Affine', alpha: 1, beta: 0 }, affine: { name: 'Affine', alpha: 1, beta: 0 },
+  hardSigmoid: { name: 'HardSigmoid', alpha: 0.2, beta: 0.5 }, leakyRelu: { name: 'LeakyRelu', alpha: 0.01 }, elu: { name: 'Elu', alpha: 1 },
+  scaledTanh: { name: 'ScaledTanh', alpha: 1, beta: 1 },
+};
+
 export interface RecurrentValues {
   /** [T, B, directions · H] */
   output: string;
@@ -80,6 +105,7 @@ export function recurrentLayer(g: GraphBuilder, layer: RecurrentLayer, x: string
   const { mode, hiddenSize: H, numLayers, directions: D } = layer;
   const op = mode === 'LSTM' ? 'LSTM' : mode === 'GRU' ? 'GRU' : 'RNN';
   const order = TO_ONNX[mode];
+  const activations = onnxActivations(layer);
   const finals: string[] = [], cells: string[] = [];
   for (let l = 0; l < numLayers; l++) {
     const ws = Array.from({ length: D }, (_, d) => layer.layerWeights(l * D + d));
@@ -100,12 +126,17 @@ export function recurrentLayer(g: GraphBuilder, layer: RecurrentLayer, x: string
     const rows = (s: string | undefined): string => (s ? g.node('Slice', [s, int64s(g, 'start', [l * D]), int64s(g, 'end', [(l + 1) * D]), int64s(g, 'axis', [0])])[0] : '');
     const inputs = [x, W, R, B, '', rows(states.h), ...(op === 'LSTM' ? [rows(states.c)] : [])];
     while (inputs[inputs.length - 1] === '') inputs.pop();
-    const attributes = {
+    const attributes: Record<string, AttributeValue> = {
       hidden_size: { int: H },
       direction: { string: D === 2 ? 'bidirectional' : 'forward' },
       ...(op === 'GRU' ? { linear_before_reset: { int: layer.resetBefore ? 0 : 1 } } : {}),
-      ...(mode === 'RNN_RELU' ? { activations: { strings: Array<string>(D).fill('Relu') } } : {}),
     };
+    if (activations) {
+      // one list per direction
+      attributes.activations = { strings: [...activations.names, ...(D === 2 ? activations.names : [])] };
+      if (activations.alpha.length > 0) attributes.activation_alpha = { floats: [...activations.alpha, ...(D === 2 ? activations.alpha : [])] };
+      if (activations.beta.length > 0) attributes.activation_beta = { floats: [...activations.beta, ...(D === 2 ? activations.beta : [])] };
+    }
     const [y, yH, yC] = g.node(op, inputs, op === 'LSTM' ? 3 : 2, attributes);
     finals.push(yH);
     if (yC) cells.push(yC);

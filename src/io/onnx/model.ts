@@ -7,7 +7,8 @@
 import type { Backend } from '../../backend/backend.ts';
 import { getBackend } from '../../backend/registry.ts';
 import { ModelFormatError, ValueError } from '../../errors.ts';
-import { OnnxNode } from './node.ts';
+import { OnnxNode, type RunContext } from './node.ts';
+import { Tensor } from '../../tensor/tensor.ts';
 import { BASIC_OPERATORS, type Operator } from './operators.ts';
 import { RECURRENT_OPERATORS } from './recurrent.ts';
 import { decodeModel, elementType, dataTypeName, tensorFromProto, toInt, type ModelProto, type ValueInfoProto } from './proto.ts';
@@ -59,6 +60,11 @@ export class OnnxModel {
   private readonly nodes: OnnxNode[];
   private readonly initializers: Map<string, OnnxTensor>;
   private readonly backend: Backend | undefined;
+  /** Values that are the same in every run: initializers and the outputs of Constant nodes. */
+  private readonly constants = new Set<OnnxTensor>();
+  /** What operators derived from constants, on `cacheBackend` (see RunContext.cached). */
+  private readonly cache = new Map<object, unknown>();
+  private cacheBackend: Backend | null = null;
 
   constructor(proto: ModelProto, options: OnnxLoadOptions = {}) {
     const graph = proto.graph!;
@@ -77,6 +83,7 @@ export class OnnxModel {
       const name = t.name || `#${i}`;
       return [name, tensorFromProto(t, `initializer '${name}'`)];
     }));
+    for (const t of this.initializers.values()) this.constants.add(t);
     this.inputs = (graph.input ?? []).filter((v) => !this.initializers.has(v.name ?? '')).map(valueInfo);
     this.outputs = (graph.output ?? []).map(valueInfo);
 
@@ -116,21 +123,51 @@ export class OnnxModel {
     }
     const unknown = Object.keys(feeds).filter((k) => !this.inputs.some((i) => i.name === k));
     if (unknown.length > 0) throw new ValueError('feeds', `only the graph inputs (${this.inputs.map((i) => i.name).join(', ')})`, unknown.join(', '));
-    const ctx = { backend: this.backend ?? getBackend(), opset: this.opset };
+    const backend = this.backend ?? getBackend();
+    if (backend !== this.cacheBackend) {
+      this.dispose();
+      this.cacheBackend = backend;
+    }
+    const ctx: RunContext = {
+      backend,
+      opset: this.opset,
+      isConstant: (t) => this.constants.has(t),
+      cached: <T>(key: object, make: () => T): T => {
+        if (!this.cache.has(key)) this.cache.set(key, make());
+        return this.cache.get(key) as T;
+      },
+    };
     for (const node of this.nodes) {
       const args = node.inputs.map((name) => (name === '' ? null : values.get(name)!));
       const results = OPERATORS[node.opType].run(node, args, ctx);
       node.outputs.forEach((name, i) => {
         const r = results[i];
         if (name !== '' && r) values.set(name, r);
+        if (r && node.opType === 'Constant') this.constants.add(r);
       });
     }
+    return this.collect(values, outputNames);
+  }
+
+  /** Frees the backend storage kept from run to run (weights converted once); a later run converts them again. */
+  dispose(): void {
+    for (const value of this.cache.values()) visitTensors(value, (t) => t.dispose());
+    this.cache.clear();
+  }
+
+  private collect(values: Map<string, OnnxTensor>, outputNames: readonly string[]): Record<string, OnnxTensor> {
     return Object.fromEntries(outputNames.map((name) => {
       const v = values.get(name);
       if (!v) throw new ValueError('outputNames', `names of graph values (${this.outputs.map((o) => o.name).join(', ')})`, JSON.stringify(name));
       return [name, v];
     }));
   }
+}
+
+/** Calls visit on every Tensor in a value (a tensor, or arrays and plain objects of them). */
+function visitTensors(value: unknown, visit: (t: Tensor) => void, depth = 0): void {
+  if (value instanceof Tensor) visit(value);
+  else if (depth < 4 && value !== null && typeof value === 'object') for (const v of Object.values(value)) visitTensors(v, visit, depth + 1);
 }
 
 /** Reads an ONNX model (the bytes of a .onnx file); see OnnxModel.run. */

@@ -12,6 +12,13 @@ export interface RunContext {
   backend: Backend;
   /** The model's version of the default ONNX operator set. */
   opset: number;
+  /** Whether a value is the same in every run (an initializer or a Constant's output). */
+  isConstant(t: OnnxTensor): boolean;
+  /**
+   * What `make` builds from constant values, kept on the backend from run to run under `key` (a
+   * constant tensor, or a node whose inputs are constants); freed by OnnxModel.dispose().
+   */
+  cached<T>(key: object, make: () => T): T;
 }
 
 export class OnnxNode {

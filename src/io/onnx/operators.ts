@@ -4,7 +4,7 @@
  * through rnnkit's ops on the model's backend; data movement (gather, slice, transpose, …) and
  * integer shape arithmetic run on the plain arrays.
  */
-import { Tensor, tensor, tidy } from '../../tensor/tensor.ts';
+import { Tensor, keep, tensor, tidy } from '../../tensor/tensor.ts';
 import { noGrad } from '../../autograd/tape.ts';
 import { add, div, exp, log, matmul, mul, neg, relu, reshape, scale, sigmoid, sub, tanh } from '../../ops/basic.ts';
 import { logSoftmax, softmax } from '../../ops/softmax.ts';
@@ -100,10 +100,16 @@ function expandTo(t: OnnxTensor, dims: readonly number[]): OnnxTensor {
   return out;
 }
 
+/** A float32 value as a tensor on the run's backend: constants once (kept), others afresh (freed with the enclosing tidy). */
+export function backendTensor(ctx: RunContext, t: OnnxTensor, dims: readonly number[] = t.dims): Tensor {
+  const make = (): Tensor => tensor(t.data as Float32Array, dims, { backend: ctx.backend });
+  return ctx.isConstant(t) ? ctx.cached(t, () => keep(make())) : make();
+}
+
 /** Runs rnnkit ops on float32 inputs (on the model's backend, without gradients) and reads the result back. */
 export function compute(ctx: RunContext, inputs: readonly OnnxTensor[], fn: (...xs: Tensor[]) => Tensor): OnnxTensor {
   return noGrad(() => tidy(() => {
-    const y = fn(...inputs.map((t) => tensor(t.data as Float32Array, t.dims, { backend: ctx.backend })));
+    const y = fn(...inputs.map((t) => backendTensor(ctx, t)));
     return { type: 'float32', dims: [...y.shape], data: Float32Array.from(y.f32.subarray(0, y.size)) } as OnnxTensor;
   }));
 }
@@ -247,17 +253,19 @@ const Constant: Operator = {
     const given = node.attributeNames();
     if (given.length !== 1) throw node.error(`needs exactly one of value, value_float(s), value_int(s); got ${given.join(', ') || 'none'}`);
   },
-  run(node) {
-    const t = node.tensor('value');
-    if (t) return [t];
-    if (node.has('value_float')) return [onnxTensor('float32', [], [node.float('value_float')])];
-    if (node.has('value_int')) return [onnxTensor('int64', [], [node.int('value_int')])];
-    const floats = node.floats('value_floats');
-    if (floats) return [onnxTensor('float32', [floats.length], floats)];
-    const ints = node.ints('value_ints')!;
-    return [onnxTensor('int64', [ints.length], ints)];
-  },
+  run: (node, _inputs, ctx) => [ctx.cached(node, () => constantValue(node))],
 };
+
+function constantValue(node: OnnxNode): OnnxTensor {
+  const t = node.tensor('value');
+  if (t) return t;
+  if (node.has('value_float')) return onnxTensor('float32', [], [node.float('value_float')]);
+  if (node.has('value_int')) return onnxTensor('int64', [], [node.int('value_int')]);
+  const floats = node.floats('value_floats');
+  if (floats) return onnxTensor('float32', [floats.length], floats);
+  const ints = node.ints('value_ints')!;
+  return onnxTensor('int64', [ints.length], ints);
+}
 
 const ConstantOfShape: Operator = {
   attributes: ['value'],

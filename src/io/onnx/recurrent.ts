@@ -10,7 +10,7 @@
  * Gate blocks are reordered on the way in: ONNX's LSTM i, o, f, c → rnnkit's i, f, g, o; GRU z, r, h
  * → r, z, n; peepholes i, o, f → i, f, o.
  */
-import { Tensor, tensor, tidy } from '../../tensor/tensor.ts';
+import { Tensor, keep, tensor, tidy } from '../../tensor/tensor.ts';
 import { noGrad } from '../../autograd/tape.ts';
 import type { Activation, ActivationName } from '../../ops/activations.ts';
 import { variantRecurrentSequence } from '../../ops/recurrent-variants.ts';
@@ -94,6 +94,12 @@ function directionBlocks(t: OnnxTensor, d: number, order: number[], H: number): 
   return out;
 }
 
+/** The per-direction weights with every tensor kept past the enclosing tidy scope. */
+function keepTensors<T extends { w: SequenceWeights; peephole: Tensor | null }[]>(weights: T): T {
+  for (const { w, peephole } of weights) for (const t of [w.weightIh, w.weightHh, w.biasIh, w.biasHh, peephole]) if (t) keep(t);
+  return weights;
+}
+
 function checkDims(node: OnnxNode, t: OnnxTensor | null, what: string, dims: number[]): void {
   if (t && (t.dims.length !== dims.length || t.dims.some((d, i) => d !== dims[i]))) {
     throw node.error(`${what} has shape [${t.dims.join(', ')}], expected [${dims.join(', ')}]`);
@@ -140,24 +146,31 @@ function recurrentOperator(kind: Kind): Operator {
       const mode: RecurrentMode = kind === 'RNN' ? 'RNN_TANH' : kind;
       const perDirection = noGrad(() => tidy(() => {
         const backend = ctx.backend;
-        const x = tensor(X.data as Float32Array, [T, B, I], { backend });
         const f32 = (data: Float32Array, shape: number[]): Tensor => tensor(data, shape, { backend });
-        return a.reverse.map((reverse, d) => {
+        const x = f32(X.data as Float32Array, [T, B, I]);
+        // Weights in rnnkit's gate order, per direction: converted once when they are constants.
+        const convert = (): { w: SequenceWeights; peephole: Tensor | null }[] => a.reverse.map((_, d) => {
           const half = gates * H;
           const bias = (from: number): Tensor | null => {
             if (!Bias) return null;
             const part: OnnxTensor = { type: 'float32', dims: [1, half], data: Bias.data.subarray(d * 2 * half + from, d * 2 * half + from + half) };
             return f32(directionBlocks(part, 0, GATE_ORDER[kind], H), [half]);
           };
-          const w: SequenceWeights = {
-            weightIh: f32(directionBlocks(W, d, GATE_ORDER[kind], H), [half, I]),
-            weightHh: f32(directionBlocks(R, d, GATE_ORDER[kind], H), [half, H]),
-            biasIh: bias(0),
-            biasHh: bias(half),
+          return {
+            w: {
+              weightIh: f32(directionBlocks(W, d, GATE_ORDER[kind], H), [half, I]),
+              weightHh: f32(directionBlocks(R, d, GATE_ORDER[kind], H), [half, H]),
+              biasIh: bias(0),
+              biasHh: bias(half),
+            },
+            peephole: P && P.data.subarray(d * 3 * H, (d + 1) * 3 * H).some((v) => v !== 0) ? f32(directionBlocks(P, d, PEEPHOLE_ORDER, H), [3 * H]) : null,
           };
+        });
+        const constant = [W, R, Bias, P].every((t) => !t || ctx.isConstant(t));
+        const weights = constant ? ctx.cached(node, () => keepTensors(convert())) : convert();
+        return a.reverse.map((reverse, d) => {
+          const { w, peephole } = weights[d];
           const state = (s: OnnxTensor | null): Tensor | null => (s ? f32(s.data.subarray(d * B * H, (d + 1) * B * H) as Float32Array, [B, H]) : null);
-          const peephole = P && P.data.subarray(d * 3 * H, (d + 1) * 3 * H).some((v) => v !== 0)
-            ? f32(directionBlocks(P, d, PEEPHOLE_ORDER, H), [3 * H]) : null;
           const r = variantRecurrentSequence(mode, x, w, state(h0), state(c0), {
             lengths: lengths ? Int32Array.from(lengths) : null, reverse, resetBefore: a.resetBefore,
             activations: a.activations[d], clip: a.clip, inputForget: a.inputForget, peephole,

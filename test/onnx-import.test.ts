@@ -8,6 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import ort from 'onnxruntime-node';
 import { runOnnxTestDirectory } from '../src/node/onnx.ts';
 import { loadOnnx } from '../src/io/onnx/model.ts';
@@ -130,6 +131,11 @@ test('layout = 1 gives the transposed results of layout = 0', () => {
       }
     }
   }
+});
+
+test('the protobuf descriptor is the one generated from the official onnx.proto beside it', () => {
+  const r = spawnSync(process.execPath, [new URL('../scripts/generate-onnx-proto.mjs', import.meta.url).pathname, '--check'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
 });
 
 test('a truncated file, a file of another kind, an unsupported operator or attribute: one-line ModelFormatErrors', () => {

@@ -160,3 +160,38 @@ test('a truncated file, a file of another kind, an unsupported operator or attri
   oneLine(() => loadOnnx(bad({ frobnicate: { int: 1 } })), /attribute frobnicate not supported/);
   oneLine(() => loadOnnx(bad({ activations: { strings: ['Tanh'] } })), /expected 3/);
 });
+
+test('the operators around recurrent layers agree with ONNX Runtime (opset 11 and 14 semantics)', async () => {
+  for (const opset of [11, 14]) {
+    const rng = new Random(opset);
+    const g = new GraphBuilder('ops');
+    const feeds: Record<string, OnnxTensor> = {
+      x: onnxTensor('float32', [2, 3, 4], Array.from({ length: 24 }, () => rng.normal())),
+      w: onnxTensor('float32', [3, 4, 5], Array.from({ length: 60 }, () => rng.normal())),
+      b: onnxTensor('float32', [4], Array.from({ length: 4 }, () => rng.uniform(0.5, 2))),
+    };
+    const [x, w, b] = Object.entries(feeds).map(([name, t]) => g.input(name, t.type, t.dims));
+    const i64 = (v: number[]): string => g.initializer('c', onnxTensor('int64', [v.length], v));
+    const one = (op: string, inputs: string[], attributes: Record<string, AttributeValue> = {}): string => g.node(op, inputs, 1, attributes)[0];
+    const t = one('Transpose', [x], { perm: { ints: [1, 0, 2] } }); // [3, 2, 4]
+    const s = one('Softmax', [t], { axis: { int: opset < 13 ? 1 : 0 } });
+    const arith = one('Neg', [one('Div', [one('Sub', [one('Mul', [s, b]), t]), b])]);
+    const acts = one('Add', [one('Tanh', [arith]), one('Mul', [one('Sigmoid', [arith]), one('Relu', [one('Log', [one('Exp', [arith])])])])]);
+    const [left, right] = g.node('Split', opset < 13 ? [acts] : [acts, i64([1, 3])], 2, { axis: { int: 2 }, ...(opset < 13 ? { split: { ints: [1, 3] } } : {}) });
+    const joined = one('Concat', [right, one('Dropout', [left])], { axis: { int: 2 } });
+    const product = one('MatMul', [joined, w]); // [3, 2, 5] batched
+    const flat = one('Flatten', [one('Identity', [product])], { axis: { int: 2 } }); // [6, 5]
+    const squeezed = one('Squeeze', opset < 13 ? [one('Unsqueeze', [flat], { axes: { ints: [0] } })] : [one('Unsqueeze', [flat, i64([0])]), i64([0])], opset < 13 ? { axes: { ints: [0] } } : {});
+    const last = one('LogSoftmax', [one('Reshape', [squeezed, i64([3, -1])])], opset < 13 ? {} : { axis: { int: 0 } });
+    g.output(last, 'y', 'float32', [3, 10]);
+    g.output(one('Gemm', [squeezed, one('Reshape', [one('Slice', [w, i64([0, 0]), i64([1, 1]), i64([0, 1])]), i64([1, 5])])], { transB: { int: 1 }, alpha: { float: 0.5 } }), 'z', 'float32', [6, 1]);
+    const bytes = g.build({ opset });
+    const mine = loadOnnx(bytes).run(feeds);
+    const session = await ort.InferenceSession.create(bytes);
+    const theirs = await session.run(Object.fromEntries(Object.entries(feeds).map(([n, v]) => [n, new ort.Tensor('float32', v.data as Float32Array, [...v.dims])])));
+    for (const o of ['y', 'z']) {
+      assert.deepEqual(mine[o].dims, theirs[o].dims, `opset ${opset} ${o}`);
+      assert.ok(relativeError(mine[o].data, theirs[o].data as Float32Array) < 1e-5, `opset ${opset} ${o}: ${relativeError(mine[o].data, theirs[o].data as Float32Array)}`);
+    }
+  }
+});

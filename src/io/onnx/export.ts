@@ -12,6 +12,7 @@ import { ValueError } from '../../errors.ts';
 import type { Tensor } from '../../tensor/tensor.ts';
 import type { Embedding, Linear } from '../../nn/layers.ts';
 import type { RecurrentLayer } from '../../nn/rnn.ts';
+import type { SequenceWeights } from '../../ops/recurrent.ts';
 import type { CharLM } from '../../models/charlm.ts';
 import type { CheckpointModel } from '../checkpoint.ts';
 import { GraphBuilder, type AttributeValue } from './builder.ts';
@@ -53,7 +54,7 @@ export function linear(g: GraphBuilder, lin: Linear, x: string, name = 'linear')
   return g.node('Add', [product, g.initializer(`${name}.bias`, onnxTensor('float32', [out], values(lin.bias)))])[0];
 }
 
-/** rnnkit gate block k of each mode comes from ONNX block ONNX_ORDER[k] (and the reverse on export). */
+/** ONNX's gate block k is rnnkit's block TO_ONNX[mode][k] (LSTM i, o, f, c ← i, f, g, o; GRU z, r, h ← r, z, n). */
 const TO_ONNX: Record<string, number[]> = { LSTM: [0, 3, 1, 2], GRU: [1, 0, 2], RNN_TANH: [0], RNN_RELU: [0] };
 
 /** The gate blocks of a [blocks·H, cols] (or [blocks·H]) parameter in ONNX order. */
@@ -109,20 +110,15 @@ export function recurrentLayer(g: GraphBuilder, layer: RecurrentLayer, x: string
   const finals: string[] = [], cells: string[] = [];
   for (let l = 0; l < numLayers; l++) {
     const ws = Array.from({ length: D }, (_, d) => layer.layerWeights(l * D + d));
-    const stacked = (pick: (k: number) => Float32Array, dims: number[]): Float32Array => {
-      const out = new Float32Array(D * dims.reduce((a, b) => a * b, 1));
-      for (let d = 0; d < D; d++) out.set(pick(d), d * (out.length / D));
-      return out;
+    // [D, ...] stacks of the directions' parameters, gate blocks in ONNX order
+    const stacked = (base: string, parts: (w: SequenceWeights) => (Tensor | null)[], dims: number[]): string => {
+      const values = ws.flatMap((w) => parts(w).map((t) => Array.from(onnxBlocks(t!, order))).flat());
+      return g.initializer(`${name}.${base}_l${l}`, onnxTensor('float32', [D, ...dims], values));
     };
     const gatesH = ws[0].weightIh.shape[0], inF = ws[0].weightIh.shape[1];
-    const W = g.initializer(`${name}.W_l${l}`, onnxTensor('float32', [D, gatesH, inF], stacked((d) => onnxBlocks(ws[d].weightIh, order), [gatesH, inF])));
-    const R = g.initializer(`${name}.R_l${l}`, onnxTensor('float32', [D, gatesH, H], stacked((d) => onnxBlocks(ws[d].weightHh, order), [gatesH, H])));
-    const B = ws[0].biasIh ? g.initializer(`${name}.B_l${l}`, onnxTensor('float32', [D, 2 * gatesH], stacked((d) => {
-      const both = new Float32Array(2 * gatesH);
-      both.set(onnxBlocks(ws[d].biasIh!, order), 0);
-      both.set(onnxBlocks(ws[d].biasHh!, order), gatesH);
-      return both;
-    }, [2 * gatesH]))) : '';
+    const W = stacked('W', (w) => [w.weightIh], [gatesH, inF]);
+    const R = stacked('R', (w) => [w.weightHh], [gatesH, H]);
+    const B = ws[0].biasIh ? stacked('B', (w) => [w.biasIh, w.biasHh], [2 * gatesH]) : '';
     const rows = (s: string | undefined): string => (s ? g.node('Slice', [s, int64s(g, 'start', [l * D]), int64s(g, 'end', [(l + 1) * D]), int64s(g, 'axis', [0])])[0] : '');
     const inputs = [x, W, R, B, '', rows(states.h), ...(op === 'LSTM' ? [rows(states.c)] : [])];
     while (inputs[inputs.length - 1] === '') inputs.pop();

@@ -43,7 +43,10 @@ export {
 export { dynamicRNN, type DynamicRNNOptions, type DynamicRNNResult } from './nn/dynamic-rnn.ts';
 
 // ---- errors -----------------------------------------------------------------------------------
-export { RnnkitError, ShapeError, ValueError, ModelFormatError, formatShape } from './errors.ts';
+export {
+  RnnkitError, ShapeError, ValueError, ModelFormatError, DisposedError, GraphError, CheckpointError, VocabError, BatchingError, CorpusError,
+  formatShape, type CorpusErrorCode,
+} from './errors.ts';
 
 // ---- optimizers, data, models, sampling, io ---------------------------------------------------
 // (further public modules are added here)

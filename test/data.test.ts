@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
-  BatchingError,
   consecutiveWindows,
   paddedBatch,
   randomWindows,
@@ -12,8 +11,9 @@ import {
   trainValidationSplit,
   type Windows,
 } from '../src/data/batching.ts';
-import { CharVocab, VocabError } from '../src/data/vocab.ts';
-import { CorpusError, loadCorpus, type CorpusErrorCode } from '../src/node/corpora.ts';
+import { CharVocab } from '../src/data/vocab.ts';
+import { loadCorpus } from '../src/node/corpora.ts';
+import { BatchingError, CorpusError, VocabError, type CorpusErrorCode } from '../src/errors.ts';
 
 /** Tokens 0, 1, 2, … so that a token's value is its position. */
 const positions = (n: number) => Int32Array.from({ length: n }, (_, i) => i);

@@ -7,9 +7,6 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RnnkitError } from '../errors.ts';
-import { CorpusError } from '../node/corpora.ts';
-import { VocabError } from '../data/vocab.ts';
-import { BatchingError } from '../data/batching.ts';
 import { UsageError, formatHelp, parseOptions } from './args.ts';
 import type { Command } from './command.ts';
 import { COMMANDS } from './commands/index.ts';
@@ -48,7 +45,7 @@ function findCommand(argv: readonly string[]): { command: Command; rest: string[
 
 /** Errors that are the user's to fix: one line, no stack trace. */
 function isUserError(e: unknown): e is Error {
-  if (e instanceof RnnkitError || e instanceof CorpusError || e instanceof VocabError || e instanceof BatchingError) return true;
+  if (e instanceof RnnkitError) return true;
   // a system call that failed on the user's files or disk (EACCES, ENOSPC, EROFS, …)
   const err = e as NodeJS.ErrnoException;
   return e instanceof Error && typeof err.code === 'string' && typeof err.syscall === 'string';

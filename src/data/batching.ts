@@ -2,11 +2,7 @@
  * Batches of token ids for training and evaluation, all time-major: element (t, b) of a `[T, B]`
  * batch is at index `t * B + b`. Targets are the inputs shifted by one token.
  */
-
-/** Thrown for batching arguments that cannot work: too short a text, a bad size, a foreign saved state. */
-export class BatchingError extends Error {
-  override name = 'BatchingError';
-}
+import { BatchingError, positiveInteger } from '../errors.ts';
 
 /** Input and target ids of `batch` windows of `steps` tokens, each `[steps, batch]` time-major. */
 export interface Windows {
@@ -20,12 +16,6 @@ export interface Windows {
 export interface IntegerRng {
   /** A uniform integer in [0, n). */
   nextInt(n: number): number;
-}
-
-function requirePositiveInteger(name: string, value: number): void {
-  if (!Number.isInteger(value) || value < 1) {
-    throw new BatchingError(`${name} must be a positive integer, got ${value}`);
-  }
 }
 
 /** Windows starting at `starts[b]` in `tokens`: inputs `tokens[s … s+steps)`, targets one further. */
@@ -76,8 +66,8 @@ export class StreamBatcher {
     readonly batch: number,
     readonly seqLen: number,
   ) {
-    requirePositiveInteger('batch', batch);
-    requirePositiveInteger('seqLen', seqLen);
+    positiveInteger('batch', batch);
+    positiveInteger('seqLen', seqLen);
     const needed = batch * (seqLen + 1);
     if (tokens.length < needed) {
       throw new BatchingError(
@@ -138,8 +128,8 @@ export class StreamBatcher {
  * `torch.randint(0, len(train) - T - 1, (B,))` does.
  */
 export function randomWindows(tokens: Int32Array, batch: number, seqLen: number, rng: IntegerRng): Windows {
-  requirePositiveInteger('batch', batch);
-  requirePositiveInteger('seqLen', seqLen);
+  positiveInteger('batch', batch);
+  positiveInteger('seqLen', seqLen);
   const startCount = tokens.length - seqLen - 1;
   if (startCount < 1) {
     throw new BatchingError(
@@ -156,8 +146,8 @@ export function randomWindows(tokens: Int32Array, batch: number, seqLen: number,
  * PyTorch anchor (`val[:nw*T].view(nw, T).t()`), split into chunks of at most `windowsPerChunk` windows.
  */
 export function consecutiveWindows(tokens: Int32Array, seqLen: number, windowsPerChunk = 256): Windows[] {
-  requirePositiveInteger('seqLen', seqLen);
-  requirePositiveInteger('windowsPerChunk', windowsPerChunk);
+  positiveInteger('seqLen', seqLen);
+  positiveInteger('windowsPerChunk', windowsPerChunk);
   const windowCount = Math.floor((tokens.length - 1) / seqLen);
   if (windowCount < 1) {
     throw new BatchingError(

@@ -4,11 +4,7 @@
  * Ids follow Python's `sorted(set(text))` (code-point order), after any special tokens:
  * specials take ids 0…k−1 in the order given, characters take k… in sorted order.
  */
-
-/** Thrown for a character or id the vocabulary does not know, or a malformed serialised vocabulary. */
-export class VocabError extends Error {
-  override name = 'VocabError';
-}
+import { VocabError } from '../errors.ts';
 
 /** Options of {@link CharVocab.fromText}. */
 export interface CharVocabOptions {

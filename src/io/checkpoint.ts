@@ -13,8 +13,8 @@
  */
 import type { Backend } from '../backend/backend.ts';
 import type { Module } from '../nn/module.ts';
-import { RnnkitError } from '../errors.ts';
-import { CheckpointError, decodeSafetensors, encodeSafetensors, type NamedArray } from './safetensors.ts';
+import { CheckpointError, RnnkitError } from '../errors.ts';
+import { decodeSafetensors, encodeSafetensors, type NamedArray } from './safetensors.ts';
 import { OPTIMIZER_NAMES, type SavedTrainerState, type TrainerOptions, type TrainerState } from '../train/trainer.ts';
 import type { Json, Metrics } from '../train/task.ts';
 

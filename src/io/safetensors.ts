@@ -3,9 +3,7 @@
  * length, a JSON header {name: {dtype, shape, data_offsets}}, then the raw little-endian data.
  * Portable: bytes in, bytes out; reading checks every size before touching data.
  */
-import { RnnkitError } from '../errors.ts';
-
-export class CheckpointError extends RnnkitError {}
+import { CheckpointError } from '../errors.ts';
 
 export interface NamedArray {
   shape: number[];

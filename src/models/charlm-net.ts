@@ -8,11 +8,10 @@ import { Tensor } from '../tensor/tensor.ts';
 import type { Random } from '../tensor/random.ts';
 import { crossEntropy } from '../ops/softmax.ts';
 import { reshape } from '../ops/basic.ts';
-import { checkRank } from '../ops/check.ts';
 import { Module } from '../nn/module.ts';
 import { Embedding, Linear } from '../nn/layers.ts';
 import { GRU, LSTM, RNN, type RecurrentLayer } from '../nn/rnn.ts';
-import { ShapeError, formatShape } from '../errors.ts';
+import { ShapeError, formatShape, checkRank } from '../errors.ts';
 
 export const CELL_KINDS = ['lstm', 'gru', 'rnn'] as const;
 export type CellKind = (typeof CELL_KINDS)[number];

@@ -8,11 +8,11 @@
 import type { Backend } from '../backend/backend.ts';
 import { Tensor, keep, tensor } from '../tensor/tensor.ts';
 import { Random } from '../tensor/random.ts';
-import { CharVocab, VocabError } from '../data/vocab.ts';
+import { CharVocab } from '../data/vocab.ts';
 import type { Corpus } from '../data/corpus.ts';
 import { StreamBatcher, randomWindows, trainValidationSplit, type StreamBatcherState, type Windows } from '../data/batching.ts';
 import type { NamedArray } from '../io/safetensors.ts';
-import { ValueError } from '../errors.ts';
+import { ValueError, VocabError, positiveInteger } from '../errors.ts';
 import { Trainer, type TrainerOptions } from '../train/trainer.ts';
 import type { TaskEvaluation, MetricSpec, StepContext, TaskState, TrainingTask } from '../train/task.ts';
 import type { RecurrentState } from './charlm-net.ts';
@@ -71,9 +71,8 @@ export class LanguageModelTask implements TrainingTask {
   constructor(readonly model: CharLM, readonly data: LanguageModelData, options: Partial<LanguageModelTaskOptions> = {}) {
     this.options = { ...DEFAULT_LM_OPTIONS, ...options };
     const { seqLen, batchSize, windows } = this.options;
-    for (const [name, v] of [['seqLen', seqLen], ['batchSize', batchSize]] as const) {
-      if (!Number.isInteger(v) || v < 1) throw new ValueError(name, 'a positive integer', String(v));
-    }
+    positiveInteger('seqLen', seqLen);
+    positiveInteger('batchSize', batchSize);
     if (windows !== 'stream' && windows !== 'random') throw new ValueError('windows', '"stream" or "random"', JSON.stringify(windows));
     if (model.config.sequences !== (data.kind === 'sequences')) {
       throw new ValueError('data', model.config.sequences ? 'a list of sequences for a sequence model' : 'a text for a text model', data.kind);

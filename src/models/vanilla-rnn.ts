@@ -10,7 +10,7 @@
  * U [H, V], W [H, H], V [V, H].
  */
 import { Random, globalRandom } from '../tensor/random.ts';
-import { ShapeError, ValueError } from '../errors.ts';
+import { ShapeError, ValueError, nonNegative, nonNegativeInteger, positiveInteger } from '../errors.ts';
 
 export interface VanillaRNNOptions {
   /** How many steps back each output's error flows in `bptt` (default 4, as in the tutorial). */
@@ -34,13 +34,9 @@ export class VanillaRNN {
   bpttTruncate: number;
 
   constructor(readonly vocabSize: number, readonly hiddenSize: number, options: VanillaRNNOptions = {}) {
-    for (const [name, n] of [['vocabSize', vocabSize], ['hiddenSize', hiddenSize]] as const) {
-      if (!(Number.isInteger(n) && n >= 1)) throw new ValueError(name, 'an integer ≥ 1', String(n));
-    }
-    this.bpttTruncate = options.bpttTruncate ?? 4;
-    if (!(Number.isInteger(this.bpttTruncate) && this.bpttTruncate >= 0)) {
-      throw new ValueError('bpttTruncate', 'an integer ≥ 0', String(this.bpttTruncate));
-    }
+    positiveInteger('vocabSize', vocabSize);
+    positiveInteger('hiddenSize', hiddenSize);
+    this.bpttTruncate = nonNegativeInteger('bpttTruncate', options.bpttTruncate ?? 4);
     const rng = options.rng ?? globalRandom;
     // The tutorial's initialisation: U ~ U(±1/√V), W and V ~ U(±1/√H).
     const init = (n: number, fanIn: number) => Float64Array.from({ length: n }, () => rng.uniform(-1, 1) / Math.sqrt(fanIn));
@@ -124,7 +120,7 @@ export class VanillaRNN {
 
   /** One SGD step on (x, y): θ −= lr·∂L/∂θ with the `bptt` gradients. */
   sgdStep(x: readonly number[], y: readonly number[], lr: number): void {
-    if (!(lr >= 0)) throw new ValueError('lr', 'a number ≥ 0', String(lr));
+    nonNegative('lr', lr);
     const { dU, dV, dW } = this.bptt(x, y);
     for (const [p, d] of [[this.U, dU], [this.V, dV], [this.W, dW]]) {
       for (let i = 0; i < p.length; i++) p[i] -= lr * d[i];

@@ -9,13 +9,12 @@
  */
 import { Tensor, zeros } from '../tensor/tensor.ts';
 import { globalRandom, type Random } from '../tensor/random.ts';
-import { ValueError, formatShape } from '../errors.ts';
+import { ValueError, formatShape, checkRank, checkShape, positiveInteger } from '../errors.ts';
 import { add, linear, mul, reshape, sigmoid, sub, tanh } from '../ops/basic.ts';
 import { concat } from '../ops/shape.ts';
 import { GATES, recurrentSequence, type RecurrentMode, type SequenceWeights } from '../ops/recurrent.ts';
-import { checkRank, checkShape } from '../ops/check.ts';
 import { Module, uniformInit } from './module.ts';
-import { checkPositiveInt, type InitOptions } from './layers.ts';
+import type { InitOptions } from './layers.ts';
 
 /** A cell's recurrent state: one tensor, or a fixed array / plain object of tensors (an LSTM's { h, c }). */
 export type CellState = Tensor | readonly Tensor[] | { readonly [name: string]: Tensor };
@@ -57,8 +56,8 @@ abstract class CellModule extends Module {
 
   constructor(private readonly options: CellOptions) {
     super();
-    checkPositiveInt(options.inputSize, 'inputSize');
-    checkPositiveInt(options.hiddenSize, 'hiddenSize');
+    positiveInteger('inputSize', options.inputSize);
+    positiveInteger('hiddenSize', options.hiddenSize);
     this.inputSize = options.inputSize;
     this.hiddenSize = options.hiddenSize;
     this.bias = options.bias ?? true;
@@ -80,7 +79,7 @@ abstract class CellModule extends Module {
   }
 
   protected zeros(batch: number): Tensor {
-    checkPositiveInt(batch, 'batch');
+    positiveInteger('batch', batch);
     return zeros([batch, this.hiddenSize], { backend: this.parameters()[0].backend });
   }
 

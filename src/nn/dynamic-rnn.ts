@@ -3,11 +3,10 @@
  * `tf.nn.dynamic_rnn`, with per-row lengths (packed-sequence semantics).
  */
 import { Tensor } from '../tensor/tensor.ts';
-import { ShapeError, ValueError, formatShape } from '../errors.ts';
+import { ShapeError, ValueError, formatShape, checkLengths, checkRank, checkShape } from '../errors.ts';
 import { emptyLike, reshape } from '../ops/basic.ts';
 import { slice, stack } from '../ops/shape.ts';
 import { where } from '../ops/select.ts';
-import { checkLengths, checkRank, checkShape } from '../ops/check.ts';
 import { describe, type Cell, type CellState } from './cells.ts';
 
 export interface DynamicRNNOptions<S extends CellState> {

@@ -2,7 +2,7 @@
 import type { Backend } from '../backend/backend.ts';
 import { Tensor } from '../tensor/tensor.ts';
 import { Random, globalRandom } from '../tensor/random.ts';
-import { ValueError } from '../errors.ts';
+import { positiveInteger, unitInterval } from '../errors.ts';
 import { linear } from '../ops/basic.ts';
 import { embedding } from '../ops/embedding.ts';
 import { dropout } from '../ops/dropout.ts';
@@ -13,10 +13,6 @@ export interface InitOptions {
   rng?: Random;
 }
 
-export function checkPositiveInt(value: number, argument: string): void {
-  if (!Number.isInteger(value) || value < 1) throw new ValueError(argument, 'a positive integer', String(value));
-}
-
 /** y = x·Wᵀ + b. weight [out, in], bias [out]; init U(−1/√in, 1/√in) like PyTorch. */
 export class Linear extends Module {
   readonly weight: Tensor;
@@ -24,8 +20,8 @@ export class Linear extends Module {
 
   constructor(readonly inFeatures: number, readonly outFeatures: number, options: InitOptions & { bias?: boolean } = {}) {
     super();
-    checkPositiveInt(inFeatures, 'inFeatures');
-    checkPositiveInt(outFeatures, 'outFeatures');
+    positiveInteger('inFeatures', inFeatures);
+    positiveInteger('outFeatures', outFeatures);
     const rng = options.rng ?? globalRandom;
     const bound = 1 / Math.sqrt(inFeatures);
     this.weight = this.parameter('weight', [outFeatures, inFeatures], options.backend);
@@ -45,8 +41,8 @@ export class Embedding extends Module {
 
   constructor(readonly numEmbeddings: number, readonly embeddingDim: number, options: InitOptions = {}) {
     super();
-    checkPositiveInt(numEmbeddings, 'numEmbeddings');
-    checkPositiveInt(embeddingDim, 'embeddingDim');
+    positiveInteger('numEmbeddings', numEmbeddings);
+    positiveInteger('embeddingDim', embeddingDim);
     this.weight = this.parameter('weight', [numEmbeddings, embeddingDim], options.backend);
     normalInit(this.weight, options.rng ?? globalRandom);
   }
@@ -60,7 +56,7 @@ export class Embedding extends Module {
 export class Dropout extends Module {
   constructor(readonly p: number, private readonly rng: Random = globalRandom) {
     super();
-    if (!(p >= 0 && p < 1)) throw new ValueError('Dropout(p)', 'a probability in [0, 1)', String(p));
+    unitInterval('Dropout(p)', p);
   }
 
   forward(x: Tensor): Tensor {

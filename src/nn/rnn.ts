@@ -5,16 +5,15 @@
  */
 import { Tensor } from '../tensor/tensor.ts';
 import { globalRandom } from '../tensor/random.ts';
-import { ShapeError, ValueError, formatShape } from '../errors.ts';
+import { ShapeError, ValueError, formatShape, checkLengths, checkRank, positiveInteger, unitInterval } from '../errors.ts';
 import { reshape } from '../ops/basic.ts';
 import { concat, slice, stack, transpose01 } from '../ops/shape.ts';
 import { dropout } from '../ops/dropout.ts';
 import { GATES, type RecurrentMode, type SequenceWeights } from '../ops/recurrent.ts';
 import { variantRecurrentSequence } from '../ops/recurrent-variants.ts';
 import type { Activation } from '../ops/activations.ts';
-import { checkLengths, checkRank } from '../ops/check.ts';
 import { Module, uniformInit } from './module.ts';
-import { checkPositiveInt, type InitOptions } from './layers.ts';
+import type { InitOptions } from './layers.ts';
 
 export interface RNNOptions extends InitOptions {
   inputSize: number;
@@ -68,10 +67,10 @@ export class RecurrentLayer extends Module {
   constructor(readonly mode: RecurrentMode, options: RNNOptions, readonly resetBefore = false) {
     super();
     const { inputSize, hiddenSize, numLayers = 1, bias = true, batchFirst = false, dropout: p = 0, bidirectional = false } = options;
-    checkPositiveInt(inputSize, 'inputSize');
-    checkPositiveInt(hiddenSize, 'hiddenSize');
-    checkPositiveInt(numLayers, 'numLayers');
-    if (!(p >= 0 && p < 1)) throw new ValueError('dropout', 'a probability in [0, 1)', String(p));
+    positiveInteger('inputSize', inputSize);
+    positiveInteger('hiddenSize', hiddenSize);
+    positiveInteger('numLayers', numLayers);
+    unitInterval('dropout', p);
     this.inputSize = inputSize;
     this.hiddenSize = hiddenSize;
     this.numLayers = numLayers;

@@ -14,7 +14,7 @@ import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, rea
 import { dirname, join } from 'node:path';
 import type { Backend } from '../backend/backend.ts';
 import { RnnkitError } from '../errors.ts';
-import { CheckpointError } from '../io/safetensors.ts';
+import { CheckpointError } from '../errors.ts';
 import {
   JSON_FILE, decodeCheckpoint, encodeCheckpoint, type CheckpointFiles, type CheckpointInfo, type CheckpointModel, type LoadedCheckpoint,
   type TrainingCheckpoint,

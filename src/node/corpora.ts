@@ -7,20 +7,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { compareCodePoints } from '../data/vocab.ts';
 import type { Corpus } from '../data/corpus.ts';
-
-export type CorpusErrorCode = 'missing-path' | 'empty-file' | 'binary-file' | 'no-text-files' | 'unreadable' | 'too-large';
-
-/** Thrown when a corpus cannot be loaded; `code` tells which problem, `path` where. */
-export class CorpusError extends Error {
-  override name = 'CorpusError';
-  constructor(
-    readonly code: CorpusErrorCode,
-    readonly path: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+import { CorpusError } from '../errors.ts';
 
 export type { Corpus } from '../data/corpus.ts';
 

@@ -1,5 +1,6 @@
 /** The Node-only part of the API (`rnnkit/node`): files, corpora, checkpoints and runs, backend choice. */
-export { loadCorpus, CorpusError, BUILTIN_CORPORA, DATA_FORMATS, type Corpus, type DataFormat } from './corpora.ts';
+export { loadCorpus, BUILTIN_CORPORA, DATA_FORMATS, type Corpus, type DataFormat } from './corpora.ts';
+export { CorpusError, type CorpusErrorCode } from '../errors.ts';
 export {
   saveCheckpoint, loadCheckpoint, loadCheckpointDir, writeCheckpointFiles, resolveCheckpointDir, writeFileAtomic, RunDirectory, OutputError, type Which,
 } from './checkpoint.ts';

@@ -2,8 +2,7 @@
 import type { BinaryOp, F32, UnaryOp } from '../backend/backend.ts';
 import { Tensor, zeros } from '../tensor/tensor.ts';
 import { record } from '../autograd/tape.ts';
-import { ShapeError, ValueError, formatShape } from '../errors.ts';
-import { checkFloat, checkRank } from './check.ts';
+import { ShapeError, ValueError, formatShape, checkFloat, checkRank } from '../errors.ts';
 
 /** A float32 tensor on the same backend as `like`. */
 export function emptyLike(like: Tensor, shape: readonly number[] = like.shape): Tensor {

@@ -2,11 +2,11 @@
 import { Tensor } from '../tensor/tensor.ts';
 import { Random, globalRandom } from '../tensor/random.ts';
 import { record } from '../autograd/tape.ts';
-import { ValueError } from '../errors.ts';
+import { unitInterval } from '../errors.ts';
 import { emptyLike } from './basic.ts';
 
 export function dropout(x: Tensor, p: number, training: boolean, rng: Random = globalRandom): Tensor {
-  if (!(p >= 0 && p < 1)) throw new ValueError('dropout(p)', 'a probability in [0, 1)', String(p));
+  unitInterval('dropout(p)', p);
   if (!training || p === 0) return x;
   const mask = emptyLike(x);
   const keepScale = 1 / (1 - p);
@@ -20,5 +20,5 @@ export function dropout(x: Tensor, p: number, training: boolean, rng: Random = g
     const tmp = emptyLike(x).f32;
     x.backend.binary('mul', dOut, m, tmp, x.size, x.size);
     x.backend.axpy(1, tmp, 0, dx, 0, x.size);
-  });
+  }, [mask]);
 }

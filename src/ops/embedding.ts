@@ -2,7 +2,7 @@
 import { Tensor } from '../tensor/tensor.ts';
 import { record } from '../autograd/tape.ts';
 import { emptyLike } from './basic.ts';
-import { checkRank, checkTokenIds } from './check.ts';
+import { checkRank, checkTokenIds } from '../errors.ts';
 
 /** out[..., :] = weight[ids[...], :]; the gradient scatters back into the rows used. */
 export function embedding(ids: Tensor, weight: Tensor): Tensor {
@@ -15,5 +15,5 @@ export function embedding(ids: Tensor, weight: Tensor): Tensor {
   return record(out, 'embedding', [weight], (dOut, grad) => {
     const dw = grad(0);
     if (dw) backend.scatterAdd(dOut, dim, ids.i32, ids.size, dw);
-  });
+  }, [ids]);
 }

@@ -16,12 +16,11 @@
  * argument of f and g clipped to [−clip, clip] when clip is set.
  */
 import { Tensor, full, zeros } from '../tensor/tensor.ts';
-import { ValueError } from '../errors.ts';
+import { ValueError, checkShape } from '../errors.ts';
 import { add, clamp, linear, mul, reshape, sub } from './basic.ts';
 import { slice, split, stack } from './shape.ts';
 import { where } from './select.ts';
 import { activate, type Activation } from './activations.ts';
-import { checkShape } from './check.ts';
 import { checkSequenceArguments, recurrentSequence, type RecurrentMode, type SequenceOptions, type SequenceResult, type SequenceWeights } from './recurrent.ts';
 
 export interface CellVariant {

@@ -12,13 +12,12 @@
  * for the reverse direction (slot t + 1 before it), so the states that fed times 0…T−1 are always
  * one contiguous block for the weight-gradient GEMM.
  */
-import type { Backend, F32, I32 } from '../backend/backend.ts';
-import { Tensor, allocate } from '../tensor/tensor.ts';
+import type { Backend, DType, F32, I32 } from '../backend/backend.ts';
+import { Tensor, zeros } from '../tensor/tensor.ts';
 import { record } from '../autograd/tape.ts';
-import { ShapeError, formatShape } from '../errors.ts';
+import { ShapeError, formatShape, checkLengths, checkRank, checkShape } from '../errors.ts';
 import { emptyLike, reshape } from './basic.ts';
 import { slice } from './shape.ts';
-import { checkLengths, checkRank, checkShape } from './check.ts';
 
 export type RecurrentMode = 'RNN_TANH' | 'RNN_RELU' | 'LSTM' | 'GRU';
 
@@ -57,6 +56,8 @@ interface Plan {
   H: number;
   G: number; // gate rows = gates·H
   lengths: I32 | null;
+  /** Every buffer allocated for the backward pass (checked live before it runs). */
+  buffers: Tensor[];
   reverse: boolean;
   resetBefore: boolean;
   x: F32;
@@ -102,14 +103,15 @@ export function recurrentSequence(
   const lengths = options.lengths ?? null;
   const [T, B, I, H, G] = checkSequenceArguments(mode, x, w, h0, c0, lengths);
 
+  const buffers: Tensor[] = [];
   // Kernels read lengths from backend storage (for wasm, its linear memory).
-  const lengthStorage = lengths ? (allocate(x.backend, B, 'int32') as I32) : null;
-  lengthStorage?.set(lengths!);
+  const lengthStorage = lengths ? buffer(x.backend, buffers, B, 'int32') : null;
+  lengthStorage?.data.set(lengths!);
   const plan: Plan = {
-    mode, backend: x.backend, T, B, I, H, G, lengths: lengthStorage,
+    mode, backend: x.backend, T, B, I, H, G, lengths: lengthStorage?.i32 ?? null, buffers,
     reverse: options.reverse ?? false,
     resetBefore: mode === 'GRU' && (options.resetBefore ?? false),
-    x: lengths ? inputWithoutPadding(x, lengths) : x.f32, wIh: w.weightIh.f32, wHh: w.weightHh.f32,
+    x: lengths ? inputWithoutPadding(x, lengths, buffers) : x.f32, wIh: w.weightIh.f32, wHh: w.weightHh.f32,
   };
   const hasCell = mode === 'LSTM';
   // Packed result [output (T·B·H) | h_n (B·H) | c_n (B·H)] so that one op carries all outputs.
@@ -123,7 +125,7 @@ export function recurrentSequence(
       x: sink(x), wIh: sink(w.weightIh), wHh: sink(w.weightHh), bIh: sink(w.biasIh), bHh: sink(w.biasHh),
       h0: sink(h0), c0: sink(c0),
     });
-  });
+  }, buffers);
   const BH = B * H;
   return {
     output: reshape(slice(packed, 0, 0, T * BH), [T, B, H]),
@@ -136,10 +138,10 @@ export function recurrentSequence(
  * A copy of x [T, B, I] with the positions past each row's length zeroed: they are never read
  * (packed-sequence semantics), so whatever pads them (even NaN) cannot reach dW_ih.
  */
-function inputWithoutPadding(x: Tensor, lengths: Int32Array): F32 {
+function inputWithoutPadding(x: Tensor, lengths: Int32Array, buffers: Tensor[]): F32 {
   const [T, B, I] = x.shape;
   const be = x.backend;
-  const masked = allocate(be, T * B * I, 'float32') as F32;
+  const masked = buffer(be, buffers, T * B * I, 'float32').f32;
   be.copy(x.f32, 0, masked, 0, T * B * I);
   for (let b = 0; b < B; b++) {
     for (let t = lengths[b]; t < T; t++) be.fill(masked, 0, I, (t * B + b) * I);
@@ -156,8 +158,15 @@ interface Saved {
   c: F32 | null; // [(T + 1), B, H] LSTM cell-state slots
 }
 
+/** A zeroed buffer of n elements, listed in `buffers`. */
+function buffer(backend: Backend, buffers: Tensor[], n: number, dtype: DType): Tensor {
+  const t = zeros([n], { backend, dtype });
+  buffers.push(t);
+  return t;
+}
+
 function alloc(p: Plan, n: number): F32 {
-  return allocate(p.backend, n, 'float32') as F32;
+  return buffer(p.backend, p.buffers, n, 'float32').f32;
 }
 
 function forward(p: Plan, w: SequenceWeights, h0: Tensor | null, c0: Tensor | null, packed: F32): Saved {

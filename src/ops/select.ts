@@ -1,9 +1,8 @@
 /** Row selection between two tensors, with its backward. */
 import { Tensor } from '../tensor/tensor.ts';
 import { record } from '../autograd/tape.ts';
-import { ShapeError, formatShape } from '../errors.ts';
+import { ShapeError, formatShape, checkFloat, sameShape } from '../errors.ts';
 import { emptyLike } from './basic.ts';
-import { checkFloat, sameShape } from './check.ts';
 
 /**
  * out[r] = rowMask[r] ? a[r] : b[r] for a and b of the same shape [R, ...]; the gradient of each

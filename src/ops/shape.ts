@@ -1,9 +1,8 @@
 /** Concatenation, slicing, stacking and the time/batch transpose, each with its backward. */
 import { Tensor } from '../tensor/tensor.ts';
 import { record } from '../autograd/tape.ts';
-import { ShapeError, ValueError, formatShape } from '../errors.ts';
+import { ShapeError, ValueError, formatShape, checkRank } from '../errors.ts';
 import { emptyLike, reshape } from './basic.ts';
-import { checkRank } from './check.ts';
 
 function normalizeAxis(axis: number, rank: number, argument: string): number {
   const a = axis < 0 ? axis + rank : axis;

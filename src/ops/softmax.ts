@@ -1,9 +1,8 @@
 /** Softmax, log-softmax and cross-entropy over the last dimension. */
 import { Tensor } from '../tensor/tensor.ts';
 import { record } from '../autograd/tape.ts';
-import { ShapeError, ValueError, formatShape } from '../errors.ts';
+import { ShapeError, ValueError, formatShape, checkFloat } from '../errors.ts';
 import { emptyLike } from './basic.ts';
-import { checkFloat } from './check.ts';
 
 function rowsCols(x: Tensor, op: string): [number, number] {
   checkFloat(x, `${op}(x)`);
@@ -87,5 +86,5 @@ export function crossEntropy(logits: Tensor, targets: Tensor, options: CrossEntr
   return record(out, 'crossEntropy', [logits], (dOut, grad) => {
     const dx = grad(0);
     if (dx && divisor > 0) backend.crossEntropyBackward(probs.f32, t, rows, cols, w, ignoreIndex, dOut[0] / divisor, dx);
-  });
+  }, classWeights ? [probs, targets, classWeights] : [probs, targets]);
 }

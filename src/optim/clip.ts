@@ -1,6 +1,6 @@
 /** Gradient clipping by total norm. */
 import { Tensor } from '../tensor/tensor.ts';
-import { nonNegative } from './optimizer.ts';
+import { nonNegative } from '../errors.ts';
 
 /**
  * PyTorch's `clip_grad_norm_`: total = √(Σ over all grads of Σ g²) in float64; when

@@ -5,7 +5,7 @@
  */
 import type { F32 } from '../backend/backend.ts';
 import { Tensor } from '../tensor/tensor.ts';
-import { ShapeError, ValueError } from '../errors.ts';
+import { ShapeError, ValueError, nonNegative } from '../errors.ts';
 import type { LRSchedule } from './schedule.ts';
 
 /** One parameter's state, as PyTorch's `optimizer.state[p]`: its step count and its buffers. */
@@ -139,16 +139,4 @@ export abstract class Optimizer {
     this.stepCount = state.step;
     this.lr = state.lr;
   }
-}
-
-/** `value` when it is a number ≥ 0, else a ValueError naming the option. */
-export function nonNegative(name: string, value: number): number {
-  if (!(value >= 0)) throw new ValueError(name, 'a number ≥ 0', String(value));
-  return value;
-}
-
-/** `value` when 0 ≤ value < 1, else a ValueError naming the option. */
-export function unitInterval(name: string, value: number): number {
-  if (!(value >= 0 && value < 1)) throw new ValueError(name, 'a number in [0, 1)', String(value));
-  return value;
 }

@@ -1,8 +1,8 @@
 /** SGD, Adam, AdamW, RMSprop and Adagrad with PyTorch 1.13 semantics, over the backend's update kernels. */
 import type { F32 } from '../backend/backend.ts';
 import { Tensor } from '../tensor/tensor.ts';
-import { ValueError } from '../errors.ts';
-import { Optimizer, nonNegative, unitInterval, type Slot } from './optimizer.ts';
+import { ValueError, nonNegative, unitInterval } from '../errors.ts';
+import { Optimizer, type Slot } from './optimizer.ts';
 
 export interface SGDOptions {
   lr: number;

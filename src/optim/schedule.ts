@@ -2,8 +2,7 @@
  * Learning-rate schedules: functions from the 0-based index of the step about to be taken to the lr
  * of that step. Attach one with `optimizer.setSchedule(schedule)`.
  */
-import { ValueError } from '../errors.ts';
-import { nonNegative } from './optimizer.ts';
+import { nonNegative, positiveInteger } from '../errors.ts';
 
 export type LRSchedule = (step: number) => number;
 
@@ -33,8 +32,4 @@ export function cosine(lr: number, totalSteps: number, minLr = 0): LRSchedule {
 export function warmup(warmupSteps: number, after: LRSchedule): LRSchedule {
   positiveInteger('warmupSteps', warmupSteps);
   return (step) => (step < warmupSteps ? (after(step) * (step + 1)) / warmupSteps : after(step));
-}
-
-function positiveInteger(name: string, value: number): void {
-  if (!(Number.isInteger(value) && value >= 1)) throw new ValueError(name, 'an integer ≥ 1', String(value));
 }

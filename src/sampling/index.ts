@@ -3,7 +3,7 @@
  * nucleus (top-p) filtering, then a categorical draw with a seeded generator; or greedy argmax.
  */
 import { Random, globalRandom } from '../tensor/random.ts';
-import { ValueError } from '../errors.ts';
+import { ValueError, positiveInteger } from '../errors.ts';
 
 export interface SamplingOptions {
   /** Divides the logits before the softmax: < 1 sharpens, > 1 flattens. Default 1; must be > 0. */
@@ -28,9 +28,7 @@ export function sampleNext(logits: ArrayLike<number>, options: SamplingOptions =
   if (!(temperature > 0 && temperature < Infinity)) {
     throw new ValueError('temperature', 'a finite number > 0', String(temperature));
   }
-  if (topK !== undefined && !(Number.isInteger(topK) && topK >= 1)) {
-    throw new ValueError('topK', 'an integer ≥ 1', String(topK));
-  }
+  if (topK !== undefined) positiveInteger('topK', topK);
   if (topP !== undefined && !(topP > 0 && topP <= 1)) throw new ValueError('topP', 'a number in (0, 1]', String(topP));
   const weights = softmaxWeights(logits, temperature);
   if ((topK !== undefined && topK < weights.length) || (topP !== undefined && topP < 1)) {

@@ -3,22 +3,44 @@
  * (requiresGrad, grad, and the node that created it).
  *
  * Memory: storage created inside `tidy(fn)` is returned to its backend when fn returns, except the
- * storage of the tensors fn returns (and of tensors passed to `keep`). Outside any tidy scope storage
- * lives until disposed (or, for the reference backend, until garbage-collected).
+ * storage of the tensors reachable from fn's result (and of tensors passed to `keep`). Outside any
+ * tidy scope storage lives until disposed (or, for the reference backend, until garbage-collected).
+ * A tensor whose storage went back to the backend throws DisposedError on any access to its data:
+ * the backend may already have handed that memory to another tensor.
  */
 import type { Backend, DType, F32, I32, Storage } from '../backend/backend.ts';
 import { getBackend } from '../backend/registry.ts';
-import { ShapeError, ValueError, formatShape } from '../errors.ts';
+import { DisposedError, ShapeError, ValueError, formatShape } from '../errors.ts';
 
 /** How gradients flow back through the op that created a tensor. */
 export interface GradNode {
   readonly name: string;
   readonly inputs: readonly Tensor[];
+  /** Tensors besides the inputs and the output that `backward` reads (buffers saved by the forward pass). */
+  readonly saved: readonly Tensor[];
   /**
    * Adds the gradient of each input to its accumulator: `sink(i)` is the zero-initialised (or
    * partially accumulated) gradient buffer of input i, or null when input i needs no gradient.
    */
   backward(dOut: F32, sink: (i: number) => F32 | null): void;
+  /** Set once a backward pass without `retainGraph` went through this node. */
+  consumed: boolean;
+}
+
+/** A set of allocations that a tidy scope frees when its function returns. */
+type Scope = Set<Allocation>;
+
+/**
+ * One allocation of backend storage, shared by a tensor and its views (`view`, `detach`, `reshape`):
+ * they all see it go when any of them is disposed.
+ */
+export class Allocation {
+  /** False once the storage went back to the backend. */
+  live = true;
+  /** The tidy scope that frees it, or null when only `dispose()` does. */
+  owner: Scope | null = null;
+
+  constructor(readonly data: Storage, readonly backend: Backend) {}
 }
 
 export class Tensor {
@@ -30,31 +52,53 @@ export class Tensor {
   readonly size: number;
 
   constructor(
-    readonly data: Storage,
+    readonly allocation: Allocation,
     readonly shape: readonly number[],
     readonly dtype: DType,
-    readonly backend: Backend,
   ) {
     this.size = shapeSize(shape);
-    if (data.length < this.size) {
-      throw new ShapeError('data', `${this.size} elements for ${formatShape(shape)}`, `${data.length} elements`);
+    if (allocation.data.length < this.size) {
+      throw new ShapeError('data', `${this.size} elements for ${formatShape(shape)}`, `${allocation.data.length} elements`);
     }
+  }
+
+  get backend(): Backend {
+    return this.allocation.backend;
   }
 
   get rank(): number {
     return this.shape.length;
   }
 
-  /** Float32 storage (throws for int32 tensors). */
-  get f32(): F32 {
-    if (this.dtype !== 'float32') throw new ValueError('tensor', 'a float32 tensor', `${this.dtype}`);
-    return this.data as F32;
+  /** True once the storage went back to the backend (by `dispose()` or `tidy`). */
+  get isDisposed(): boolean {
+    return !this.allocation.live;
   }
 
-  /** Int32 storage (throws for float32 tensors). */
+  /**
+   * The storage (a view into the backend's memory for the wasm backend). Valid only while the
+   * tensor lives: do not hold on to it past `dispose()` or the end of the tidy that made the tensor.
+   */
+  get data(): Storage {
+    const a = this.allocation;
+    if (!a.live) throw new DisposedError(this.toString());
+    return a.data;
+  }
+
+  /** Float32 storage (throws for int32 tensors); valid while the tensor lives, like `data`. */
+  get f32(): F32 {
+    const a = this.allocation;
+    if (!a.live) throw new DisposedError(this.toString());
+    if (this.dtype !== 'float32') throw new ValueError('tensor', 'a float32 tensor', `${this.dtype}`);
+    return a.data as F32;
+  }
+
+  /** Int32 storage (throws for float32 tensors); valid while the tensor lives, like `data`. */
   get i32(): I32 {
+    const a = this.allocation;
+    if (!a.live) throw new DisposedError(this.toString());
     if (this.dtype !== 'int32') throw new ValueError('tensor', 'an int32 tensor', `${this.dtype}`);
-    return this.data as I32;
+    return a.data as I32;
   }
 
   toArray(): number[] {
@@ -68,7 +112,7 @@ export class Tensor {
 
   /** A tensor over the same storage, cut from the autograd graph. */
   detach(): Tensor {
-    return new Tensor(this.data, this.shape, this.dtype, this.backend);
+    return new Tensor(this.liveAllocation(), this.shape, this.dtype);
   }
 
   /** A tensor over the same storage with another shape of the same size (no gradient link). */
@@ -76,16 +120,21 @@ export class Tensor {
     if (shapeSize(shape) !== this.size) {
       throw new ShapeError('shape', `${this.size} elements`, `${formatShape(shape)} (${shapeSize(shape)} elements)`);
     }
-    return new Tensor(this.data, shape, this.dtype, this.backend);
+    return new Tensor(this.liveAllocation(), shape, this.dtype);
   }
 
-  /** Returns the storage to the backend now. */
+  /** Returns the storage to the backend now (for this tensor and every view of it); disposing twice does nothing. */
   dispose(): void {
-    releaseStorage(this.backend, this.data);
+    release(this.allocation);
   }
 
   toString(): string {
-    return `Tensor(${formatShape(this.shape)}, ${this.dtype}, ${this.backend.name})`;
+    return `Tensor(${formatShape(this.shape)}, ${this.dtype}, ${this.backend.name}${this.allocation.live ? '' : ', disposed'})`;
+  }
+
+  private liveAllocation(): Allocation {
+    if (!this.allocation.live) throw new DisposedError(this.toString());
+    return this.allocation;
   }
 }
 
@@ -100,60 +149,97 @@ export function shapeSize(shape: readonly number[]): number {
 
 // ---- tidy scopes ------------------------------------------------------------------------------
 
-interface Scope {
-  owned: Map<Storage, Backend>;
-}
 const scopes: Scope[] = [];
-const released = new WeakSet<Storage>();
 
 /** Allocates storage on `backend`, owned by the innermost tidy scope (if any). */
-export function allocate(backend: Backend, n: number, dtype: DType): Storage {
-  const data = backend.alloc(n, dtype);
-  if (scopes.length > 0) scopes[scopes.length - 1].owned.set(data, backend);
-  return data;
+export function allocate(backend: Backend, n: number, dtype: DType): Allocation {
+  const a = new Allocation(backend.alloc(n, dtype), backend);
+  const scope = scopes.length > 0 ? scopes[scopes.length - 1] : null;
+  if (scope) {
+    a.owner = scope;
+    scope.add(a);
+  }
+  return a;
 }
 
-export function releaseStorage(backend: Backend, data: Storage): void {
-  if (released.has(data)) return;
-  released.add(data);
-  for (const scope of scopes) scope.owned.delete(data);
-  backend.free(data);
+/** Returns an allocation's storage to its backend (once). */
+export function release(a: Allocation): void {
+  if (!a.live) return;
+  a.owner?.delete(a);
+  a.owner = null;
+  a.live = false;
+  a.backend.free(a.data);
 }
 
-/** Keeps a tensor's storage alive past the enclosing tidy scopes. */
+/** Keeps a tensor's storage alive past the enclosing tidy scopes (until `dispose()`). */
 export function keep<T extends Tensor>(t: T): T {
-  for (const scope of scopes) scope.owned.delete(t.data);
+  const a = t.allocation;
+  if (!a.live) throw new DisposedError(t.toString());
+  a.owner?.delete(a);
+  a.owner = null;
   return t;
 }
 
 /**
- * Runs fn and frees all storage allocated inside it, except that of the tensors in its result
- * (a Tensor, or an array / plain object whose values are tensors), which moves to the outer scope.
+ * Runs fn and frees all storage allocated inside it, except that of the tensors reachable from its
+ * result, which moves to the enclosing scope. Reachable means through arrays, Maps (keys and values),
+ * Sets and the own properties of any object, at any depth. fn must be synchronous; if it throws,
+ * everything it allocated is freed.
  */
 export function tidy<T>(fn: () => T): T {
-  const scope: Scope = { owned: new Map() };
+  const scope: Scope = new Set();
   scopes.push(scope);
   let result: T;
   try {
     result = fn();
-  } finally {
+  } catch (e) {
     scopes.pop();
+    freeScope(scope);
+    throw e;
   }
-  const kept = new Set<Storage>();
-  collectTensors(result, (t) => kept.add(t.data));
-  const outer = scopes[scopes.length - 1];
-  for (const [data, backend] of scope.owned) {
-    if (kept.has(data)) outer?.owned.set(data, backend);
-    else releaseStorage(backend, data);
+  scopes.pop();
+  if (result instanceof Promise) {
+    freeScope(scope);
+    throw new ValueError('tidy(fn)', 'a synchronous function (tidy frees its tensors when fn returns, before a promise settles)', 'a function that returned a promise');
   }
+  const outer = scopes.length > 0 ? scopes[scopes.length - 1] : null;
+  forEachTensor(result, (t) => {
+    const a = t.allocation;
+    if (a.owner !== scope) return;
+    scope.delete(a);
+    a.owner = outer;
+    outer?.add(a);
+  });
+  freeScope(scope);
   return result;
 }
 
-function collectTensors(value: unknown, visit: (t: Tensor) => void, depth = 0): void {
-  if (value instanceof Tensor) visit(value);
-  else if (depth < 3 && Array.isArray(value)) for (const v of value) collectTensors(v, visit, depth + 1);
-  else if (depth < 3 && value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
-    for (const v of Object.values(value)) collectTensors(v, visit, depth + 1);
+function freeScope(scope: Scope): void {
+  for (const a of scope) {
+    a.owner = null;
+    release(a);
+  }
+  scope.clear();
+}
+
+/** Calls visit on every tensor reachable from value (each object visited once, so cycles end). */
+function forEachTensor(value: unknown, visit: (t: Tensor) => void): void {
+  if (typeof value !== 'object' || value === null) return;
+  const seen = new Set<object>();
+  const pending: unknown[] = [value];
+  while (pending.length > 0) {
+    const v = pending.pop();
+    if (typeof v !== 'object' || v === null || seen.has(v)) continue;
+    seen.add(v);
+    if (v instanceof Tensor) visit(v);
+    else if (ArrayBuffer.isView(v)) continue; // typed arrays hold numbers, under one own property per element
+    else if (Array.isArray(v)) for (const x of v) pending.push(x);
+    else if (v instanceof Map) for (const [k, x] of v) pending.push(k, x);
+    else if (v instanceof Set) for (const x of v) pending.push(x);
+    else {
+      // Own data properties only: reading them never runs a getter.
+      for (const d of Object.values(Object.getOwnPropertyDescriptors(v))) if ('value' in d) pending.push(d.value);
+    }
   }
 }
 
@@ -169,7 +255,7 @@ export interface CreateOptions {
 export function zeros(shape: readonly number[], options: CreateOptions = {}): Tensor {
   const backend = options.backend ?? getBackend();
   const dtype = options.dtype ?? 'float32';
-  const t = new Tensor(allocate(backend, shapeSize(shape), dtype), shape, dtype, backend);
+  const t = new Tensor(allocate(backend, shapeSize(shape), dtype), shape, dtype);
   t.requiresGrad = options.requiresGrad ?? false;
   return t;
 }

@@ -9,7 +9,7 @@ import { tidy } from '../tensor/tensor.ts';
 import { Random } from '../tensor/random.ts';
 import { backward, noGrad } from '../autograd/tape.ts';
 import { SGD, Adam, AdamW, RMSprop, Adagrad, clipGradNorm, type Optimizer, type OptimizerState, type SavedOptimizerState } from '../optim/index.ts';
-import { RnnkitError, ValueError } from '../errors.ts';
+import { RnnkitError, ValueError, nonNegative, positiveInteger } from '../errors.ts';
 import { nextTurn } from '../event-loop.ts';
 import { LossCurve, type LossCurveState, type LossPoint } from './loss-curve.ts';
 import type { TaskEvaluation, Metrics, MetricSpec, StepContext, TaskState, TrainingTask } from './task.ts';
@@ -143,11 +143,9 @@ export class Trainer {
     if (epochs !== undefined && !(epochs > 0 && epochs < Infinity)) throw new ValueError('epochs', 'a number > 0', String(epochs));
     positiveInteger('evalEvery', evalEvery);
     if (earlyStop !== undefined) positiveInteger('earlyStop', earlyStop);
-    if (!(clip >= 0)) throw new ValueError('clip', 'a number ≥ 0', String(clip));
+    nonNegative('clip', clip);
     if (!(lr > 0)) throw new ValueError('lr', 'a number > 0', String(lr));
-    if (!Number.isInteger(task.stepsPerEpoch) || task.stepsPerEpoch < 1) {
-      throw new ValueError('task.stepsPerEpoch', 'a positive integer', String(task.stepsPerEpoch));
-    }
+    positiveInteger('task.stepsPerEpoch', task.stepsPerEpoch);
     if (!task.batchLoss === !task.trainStep) throw new ValueError('task', 'exactly one of batchLoss and trainStep', task.batchLoss ? 'both' : 'neither');
     this.rng = new Random(this.options.seed);
     this.optimizer = task.batchLoss ? makeOptimizer(this.options.optimizer, task.module.parameters(), lr) : null;
@@ -404,10 +402,6 @@ export class Trainer {
 }
 
 export type { LossPoint };
-
-function positiveInteger(name: string, value: number): void {
-  if (!Number.isInteger(value) || value < 1) throw new ValueError(name, 'a positive integer', String(value));
-}
 
 export function makeOptimizer(name: OptimizerName, params: Parameters<typeof clipGradNorm>[0], lr: number): Optimizer {
   switch (name) {

@@ -1,7 +1,7 @@
 /** `rnnkit eval RUN`: the task's metrics on the held-out part of the run's data (or of --data). */
 import { noGrad } from '../../autograd/tape.ts';
 import { tidy } from '../../tensor/tensor.ts';
-import { CheckpointError } from '../../io/safetensors.ts';
+import { CheckpointError } from '../../errors.ts';
 import type { Command } from '../command.ts';
 import { findTask } from '../tasks/index.ts';
 import { OPEN_OPTIONS, openCheckpoint } from './open.ts';

@@ -1,7 +1,7 @@
 /** `rnnkit sample RUN`: streams text from a language model, or prints N new sequences (names) of a sequence model. */
 import { CharLM } from '../../models/charlm.ts';
 import { loadCorpus } from '../../node/corpora.ts';
-import { CheckpointError } from '../../io/safetensors.ts';
+import { CheckpointError } from '../../errors.ts';
 import { ValueError } from '../../errors.ts';
 import { nextTurn } from '../../event-loop.ts';
 import type { Command } from '../command.ts';

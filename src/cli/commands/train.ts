@@ -8,7 +8,7 @@ import type { Backend } from '../../backend/backend.ts';
 import { BACKEND_NAMES, useBackend } from '../../node/backends.ts';
 import { RunDirectory, loadCheckpoint, loadCheckpointDir, resolveCheckpointDir } from '../../node/checkpoint.ts';
 import type { CheckpointInfo, LoadedCheckpoint } from '../../io/checkpoint.ts';
-import { CheckpointError } from '../../io/safetensors.ts';
+import { CheckpointError } from '../../errors.ts';
 import { renderReport } from '../../train/report.ts';
 import {
   DEFAULT_TRAINER_OPTIONS, DivergedError, OPTIMIZER_NAMES, Trainer, type OptimizerName, type SavedTrainerState, type TrainerOptions,

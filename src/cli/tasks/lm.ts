@@ -6,7 +6,7 @@ import { DEFAULT_LM_OPTIONS, LanguageModelTask, prepareLanguageModelData, type L
 import { resolve } from 'node:path';
 import { BUILTIN_CORPORA, DATA_FORMATS, loadCorpus, type DataFormat } from '../../node/corpora.ts';
 import type { LoadedCheckpoint } from '../../io/checkpoint.ts';
-import { CheckpointError } from '../../io/safetensors.ts';
+import { CheckpointError } from '../../errors.ts';
 import type { CliTask, TaskSetup } from './task.ts';
 
 interface LmInfo {

@@ -63,6 +63,18 @@ export class DisposedError extends RnnkitError {
 /** `backward` through a graph that cannot be walked: its buffers were freed, or an earlier backward consumed it. */
 export class GraphError extends RnnkitError {}
 
+/** More storage than a backend can hold: what was asked for and the backend's limit. */
+export class MemoryLimitError extends RnnkitError {
+  constructor(
+    readonly backend: string,
+    readonly neededBytes: number,
+    readonly limitBytes: number,
+    what = 'the allocation',
+  ) {
+    super(`${what} needs ${formatBytes(neededBytes)}; the ${backend} backend holds at most ${formatBytes(limitBytes)}`);
+  }
+}
+
 /** A checkpoint or safetensors file that is missing, truncated, corrupt or does not fit the model. */
 export class CheckpointError extends RnnkitError {}
 
@@ -87,6 +99,25 @@ export class CorpusError extends RnnkitError {
 
 export function formatShape(shape: readonly number[]): string {
   return `[${shape.join(', ')}]`;
+}
+
+/** 1536 → "1.50 KiB" (binary units, three significant digits). */
+export function formatBytes(bytes: number): string {
+  const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return unit === 0 ? `${bytes} bytes` : `${value.toPrecision(3)} ${units[unit]}`;
+}
+
+/** A short rendering of a (JSON) value for messages: `null`, `[0,7.5]`, `"F64"`, `nothing` for undefined. */
+export function describeValue(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
 // ---- scalar arguments: each returns the value when it is valid -------------------------------

@@ -4,7 +4,7 @@
  */
 
 // ---- tensors, memory scopes, seeded randomness ------------------------------------------------
-export { Tensor, tensor, zeros, full, shapeSize, tidy, keep, type CreateOptions, type GradNode } from './tensor/tensor.ts';
+export { Tensor, Allocation, tensor, zeros, full, shapeSize, tidy, keep, type CreateOptions, type GradNode } from './tensor/tensor.ts';
 export { Random, globalRandom, manualSeed } from './tensor/random.ts';
 
 // ---- backends ---------------------------------------------------------------------------------
@@ -14,7 +14,7 @@ export { ReferenceBackend } from './backend/reference/index.ts';
 export { createWasmBackend, browserPlatform, type WasmBackend, type WasmBackendOptions, type WasmPlatform } from './backend/wasm/index.ts';
 
 // ---- autograd ---------------------------------------------------------------------------------
-export { backward, noGrad, isGradEnabled, record } from './autograd/tape.ts';
+export { backward, noGrad, isGradEnabled, record, type BackwardOptions } from './autograd/tape.ts';
 export { gradcheck, type GradcheckOptions, type GradcheckResult } from './autograd/gradcheck.ts';
 
 // ---- differentiable ops -----------------------------------------------------------------------
@@ -44,8 +44,8 @@ export { dynamicRNN, type DynamicRNNOptions, type DynamicRNNResult } from './nn/
 
 // ---- errors -----------------------------------------------------------------------------------
 export {
-  RnnkitError, ShapeError, ValueError, ModelFormatError, DisposedError, GraphError, CheckpointError, VocabError, BatchingError, CorpusError,
-  formatShape, type CorpusErrorCode,
+  RnnkitError, ShapeError, ValueError, ModelFormatError, DisposedError, GraphError, MemoryLimitError, CheckpointError, VocabError,
+  BatchingError, CorpusError, formatShape, formatBytes, type CorpusErrorCode,
 } from './errors.ts';
 
 // ---- optimizers, data, models, sampling, io ---------------------------------------------------

@@ -57,8 +57,13 @@ export interface Backend {
   readonly name: string;
   /** Threads the backend computes with (1 for the reference backend). */
   readonly threads: number;
+  /**
+   * The most bytes of storage it can hold, all live arrays together (the wasm backend: its
+   * memory's maximum size). Absent: no limit of its own besides the machine's memory.
+   */
+  readonly memoryLimit?: number;
 
-  /** A zero-filled array of n elements owned by this backend. */
+  /** A zero-filled array of n elements owned by this backend; MemoryLimitError when it does not fit. */
   alloc(n: number, dtype: 'float32'): F32;
   alloc(n: number, dtype: 'int32'): I32;
   alloc(n: number, dtype: DType): Storage;

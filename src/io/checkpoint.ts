@@ -9,11 +9,15 @@
  * - `training.safetensors` (with `training` only): optimizer buffers and the task's arrays.
  *
  * Both safetensors files carry the step in their metadata, and loading checks that every file is
- * of the step model.json names. Every size and field is checked before it is used.
+ * of the step model.json names. Every size and field is checked before it is used, and the model
+ * is built only after its weights are read, with no more memory than they take: a load allocates
+ * about the size of its files, whatever model.json says.
  */
 import type { Backend } from '../backend/backend.ts';
 import type { Module } from '../nn/module.ts';
-import { CheckpointError, RnnkitError } from '../errors.ts';
+import { CheckpointError, RnnkitError, describeValue, formatBytes } from '../errors.ts';
+import { getBackend } from '../backend/registry.ts';
+import { withAllocationLimit } from '../tensor/tensor.ts';
 import { decodeSafetensors, encodeSafetensors, type NamedArray } from './safetensors.ts';
 import { OPTIMIZER_NAMES, type SavedTrainerState, type TrainerOptions, type TrainerState } from '../train/trainer.ts';
 import type { Json, Metrics } from '../train/task.ts';
@@ -154,18 +158,28 @@ export function decodeCheckpoint(
     if (t.has('data')) info.task.data = t.string('data');
   }
 
-  let model: CheckpointModel;
-  try {
-    model = kind.fromDescription(top.get('model'), backend);
-  } catch (e) {
-    if (!(e instanceof RnnkitError) || e instanceof CheckpointError) throw e;
-    throw new CheckpointError(`${jsonPath}: invalid model description (${e.message})`);
-  }
+  // The weights come first: the model the description asks for may take no more memory than they do.
   const weightsPath = `${source}/${MODEL_FILE}`;
   const weights = decodeSafetensors(require(MODEL_FILE), weightsPath);
   checkStep(weights.metadata, step, weightsPath);
+  let weightBytes = 0;
   for (const [name, t] of Object.entries(weights.tensors)) {
     if (!(t.data instanceof Float32Array)) fail(`${weightsPath}: tensor "${name}" is I32; weights must be F32 (re-save it or point to another checkpoint)`);
+    weightBytes += t.data.byteLength;
+  }
+  const target = backend ?? getBackend();
+  if (weightBytes > (target.memoryLimit ?? Infinity)) {
+    fail(`${weightsPath} holds ${formatBytes(weightBytes)} of weights; the ${target.name} backend holds at most ${formatBytes(target.memoryLimit!)}: load it on another backend`);
+  }
+  let model: CheckpointModel;
+  try {
+    model = withAllocationLimit(weightBytes, (requested) => new CheckpointError(
+      `${jsonPath} describes a model of more than ${formatBytes(requested)}, but ${MODEL_FILE} holds ${formatBytes(weightBytes)} of weights: ` +
+        're-save it or point to another checkpoint',
+    ), () => kind.fromDescription(top.get('model'), target));
+  } catch (e) {
+    if (!(e instanceof RnnkitError) || e instanceof CheckpointError) throw e;
+    throw new CheckpointError(`${jsonPath}: invalid model description (${e.message})`);
   }
   try {
     model.module.loadStateDict(weights.tensors);
@@ -271,7 +285,7 @@ class Fields {
 
   constructor(value: unknown, private readonly file: string, private readonly path = '') {
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-      throw new CheckpointError(`${file}: ${path || 'the file'}: expected an object, got ${describe(value)}`);
+      throw new CheckpointError(`${file}: ${path || 'the file'}: expected an object, got ${describeValue(value)}`);
     }
     this.value = value as Record<string, unknown>;
   }
@@ -281,7 +295,7 @@ class Fields {
   }
 
   fail(key: string, expected: string): never {
-    throw new CheckpointError(`${this.file}: ${this.field(key)}: expected ${expected}, got ${describe(this.value[key])}`);
+    throw new CheckpointError(`${this.file}: ${this.field(key)}: expected ${expected}, got ${describeValue(this.value[key])}`);
   }
 
   has(key: string): boolean {
@@ -350,8 +364,3 @@ class Fields {
   }
 }
 
-function describe(value: unknown): string {
-  if (value === undefined) return 'nothing';
-  const s = JSON.stringify(value);
-  return s.length > 60 ? `${s.slice(0, 57)}...` : s;
-}

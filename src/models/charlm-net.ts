@@ -8,13 +8,16 @@ import { Tensor } from '../tensor/tensor.ts';
 import type { Random } from '../tensor/random.ts';
 import { crossEntropy } from '../ops/softmax.ts';
 import { reshape } from '../ops/basic.ts';
-import { Module } from '../nn/module.ts';
+import { Module, checkParametersFit } from '../nn/module.ts';
+import { getBackend } from '../backend/registry.ts';
+import type { RecurrentMode } from '../ops/recurrent.ts';
 import { Embedding, Linear } from '../nn/layers.ts';
-import { GRU, LSTM, RNN, type RecurrentLayer } from '../nn/rnn.ts';
-import { ShapeError, formatShape, checkRank } from '../errors.ts';
+import { GRU, LSTM, RNN, recurrentParameterCount, type RecurrentLayer } from '../nn/rnn.ts';
+import { ShapeError, ValueError, formatShape, checkRank, positiveInteger } from '../errors.ts';
 
 export const CELL_KINDS = ['lstm', 'gru', 'rnn'] as const;
 export type CellKind = (typeof CELL_KINDS)[number];
+const RECURRENT_MODES: Record<CellKind, RecurrentMode> = { lstm: 'LSTM', gru: 'GRU', rnn: 'RNN_TANH' };
 
 export interface CharLMNetConfig {
   cell: CellKind;
@@ -47,12 +50,22 @@ export class CharLMNet extends Module {
 
   constructor(readonly config: CharLMNetConfig) {
     super();
-    const { cell, vocabSize, embeddingSize, hiddenSize, numLayers, dropout = 0, backend, rng } = config;
+    const { cell, vocabSize, embeddingSize, hiddenSize, numLayers, dropout = 0, backend = getBackend(), rng } = config;
+    if (!CELL_KINDS.includes(cell)) throw new ValueError('cell', `one of ${CELL_KINDS.join(', ')}`, JSON.stringify(cell));
+    for (const [name, value] of Object.entries({ vocabSize, embeddingSize, hiddenSize, numLayers })) positiveInteger(name, value);
+    checkParametersFit(backend, CharLMNet.parameterCount(config), 'the model');
     this.embedding = this.submodule('embedding', new Embedding(vocabSize, embeddingSize, { backend, rng }));
     const options = { inputSize: embeddingSize, hiddenSize, numLayers, dropout, backend, rng };
     const rnn = cell === 'lstm' ? new LSTM(options) : cell === 'gru' ? new GRU(options) : new RNN(options);
     this.rnn = this.submodule('rnn', rnn);
     this.linear = this.submodule('linear', new Linear(hiddenSize, vocabSize, { backend, rng }));
+  }
+
+  /** How many parameters a net of this configuration has, counted without allocating them. */
+  static parameterCount(config: Pick<CharLMNetConfig, 'cell' | 'vocabSize' | 'embeddingSize' | 'hiddenSize' | 'numLayers'>): number {
+    const { cell, vocabSize, embeddingSize, hiddenSize, numLayers } = config;
+    const rnn = recurrentParameterCount(RECURRENT_MODES[cell], { inputSize: embeddingSize, hiddenSize, numLayers });
+    return vocabSize * embeddingSize + rnn + vocabSize * hiddenSize + vocabSize; // embedding, rnn, linear weight and bias
   }
 
   /** ids: int32 [T, B] → logits [T, B, V] and the final state (of each sequence's last step with lengths). */

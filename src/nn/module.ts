@@ -6,7 +6,7 @@ import type { Backend } from '../backend/backend.ts';
 import { getBackend } from '../backend/registry.ts';
 import { Tensor, keep, zeros } from '../tensor/tensor.ts';
 import { Random, globalRandom } from '../tensor/random.ts';
-import { ShapeError, ValueError, formatShape } from '../errors.ts';
+import { MemoryLimitError, ShapeError, ValueError, formatShape } from '../errors.ts';
 
 /** Plain data of a tensor, as stored in reference files and checkpoints. */
 export interface TensorData {
@@ -80,12 +80,23 @@ export abstract class Module {
       if (src.shape.length !== p.rank || src.shape.some((d, i) => d !== p.shape[i])) {
         throw new ShapeError(`stateDict["${name}"]`, formatShape(p.shape), formatShape(src.shape));
       }
+      if (src instanceof Tensor ? src.dtype !== 'float32' : src.data instanceof Int32Array) {
+        throw new ValueError(`stateDict["${name}"]`, 'float32 values', 'int32 values');
+      }
       p.f32.set(src instanceof Tensor ? src.f32.subarray(0, p.size) : src.data);
     }
     if (strict) {
       const unknown = Object.keys(state).filter((k) => !(k in own));
       if (unknown.length > 0) throw new ValueError('stateDict', 'only this model\'s parameter names', `unknown ${unknown.join(', ')}`);
     }
+  }
+}
+
+/** Throws MemoryLimitError, before anything is allocated, when `count` float32 parameters exceed the backend's memory limit. */
+export function checkParametersFit(backend: Backend, count: number, what: string): void {
+  const limit = backend.memoryLimit ?? Infinity;
+  if (4 * count > limit) {
+    throw new MemoryLimitError(backend.name, 4 * count, limit, `${what} (${count.toLocaleString('en-US')} float32 parameters)`);
   }
 }
 

@@ -80,22 +80,21 @@ export class RecurrentLayer extends Module {
     this.bidirectional = bidirectional;
     this.activations = options.activations ?? null;
     this.rng = options.rng ?? globalRandom;
-    const gateRows = GATES[mode] * hiddenSize;
     const bound = 1 / Math.sqrt(hiddenSize);
+    const made = new Map<string, Tensor>();
+    for (const [name, shape] of recurrentParameterShapes(mode, options)) {
+      const t = this.parameter(name, shape, options.backend);
+      uniformInit(t, bound, this.rng);
+      made.set(name, t);
+    }
     for (let layer = 0; layer < numLayers; layer++) {
-      const layerInput = layer === 0 ? inputSize : hiddenSize * this.directions;
       for (let dir = 0; dir < this.directions; dir++) {
-        const suffix = `_l${layer}${dir === 1 ? '_reverse' : ''}`;
-        const make = (name: string, shape: number[]): Tensor => {
-          const t = this.parameter(name + suffix, shape, options.backend);
-          uniformInit(t, bound, this.rng);
-          return t;
-        };
+        const suffix = parameterSuffix(layer, dir);
         this.weights.push({
-          weightIh: make('weight_ih', [gateRows, layerInput]),
-          weightHh: make('weight_hh', [gateRows, hiddenSize]),
-          biasIh: bias ? make('bias_ih', [gateRows]) : null,
-          biasHh: bias ? make('bias_hh', [gateRows]) : null,
+          weightIh: made.get(`weight_ih${suffix}`)!,
+          weightHh: made.get(`weight_hh${suffix}`)!,
+          biasIh: made.get(`bias_ih${suffix}`) ?? null,
+          biasHh: made.get(`bias_hh${suffix}`) ?? null,
         });
       }
     }
@@ -149,6 +148,45 @@ export class RecurrentLayer extends Module {
       cN: isLSTM ? stack(cFinal, 0) : null,
     };
   }
+}
+
+/** PyTorch's suffix of a layer's and direction's parameter names: `_l1`, `_l0_reverse`. */
+function parameterSuffix(layer: number, direction: number): string {
+  return `_l${layer}${direction === 1 ? '_reverse' : ''}`;
+}
+
+type ShapeOptions = Pick<RNNOptions, 'inputSize' | 'hiddenSize' | 'numLayers' | 'bias' | 'bidirectional'>;
+
+/**
+ * Names and shapes of a recurrent layer's parameters, in the order the layer creates them (per
+ * layer and direction: weight_ih [gates·H, in], weight_hh [gates·H, H], bias_ih, bias_hh [gates·H]),
+ * one at a time.
+ */
+export function* recurrentParameterShapes(mode: RecurrentMode, options: ShapeOptions): Generator<[string, number[]]> {
+  const { inputSize, hiddenSize, numLayers = 1, bias = true, bidirectional = false } = options;
+  const directions = bidirectional ? 2 : 1;
+  const gateRows = GATES[mode] * hiddenSize;
+  for (let layer = 0; layer < numLayers; layer++) {
+    const layerInput = layer === 0 ? inputSize : hiddenSize * directions;
+    for (let dir = 0; dir < directions; dir++) {
+      const suffix = parameterSuffix(layer, dir);
+      yield [`weight_ih${suffix}`, [gateRows, layerInput]];
+      yield [`weight_hh${suffix}`, [gateRows, hiddenSize]];
+      if (bias) {
+        yield [`bias_ih${suffix}`, [gateRows]];
+        yield [`bias_hh${suffix}`, [gateRows]];
+      }
+    }
+  }
+}
+
+/** How many parameters recurrentParameterShapes lists, counted without listing them (numLayers may be huge). */
+export function recurrentParameterCount(mode: RecurrentMode, options: ShapeOptions): number {
+  const { inputSize, hiddenSize, numLayers = 1, bias = true, bidirectional = false } = options;
+  const directions = bidirectional ? 2 : 1;
+  const gateRows = GATES[mode] * hiddenSize;
+  const perDirection = (layerInput: number): number => gateRows * (layerInput + hiddenSize) + (bias ? 2 * gateRows : 0);
+  return directions * (perDirection(inputSize) + (numLayers - 1) * perDirection(hiddenSize * directions));
 }
 
 function checkState(s: Tensor | null | undefined, argument: string, expected: number[]): void {

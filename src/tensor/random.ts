@@ -2,6 +2,8 @@
  * Seeded pseudo-random numbers: xoshiro128** (32-bit state words, exact in JavaScript integers).
  * One generator drives initialisation, dropout, shuffling and sampling, so a seed fixes a run.
  */
+import { ValueError } from '../errors.ts';
+
 export class Random {
   private s = new Uint32Array(4);
 
@@ -88,8 +90,12 @@ export class Random {
     return Array.from(this.s);
   }
 
+  /** Restores a state from getState(): four 32-bit words, not all 0 (from which xoshiro128** only draws 0). */
   setState(state: readonly number[]): void {
-    if (state.length !== 4) throw new RangeError(`Random state must have 4 words, got ${state.length}`);
+    const word = (w: number): boolean => Number.isInteger(w) && w >= 0 && w < 2 ** 32;
+    if (state.length !== 4 || !state.every(word) || state.every((w) => w === 0)) {
+      throw new ValueError('state', 'four integers in [0, 2³²), not all 0', JSON.stringify(state));
+    }
     this.s.set(state);
   }
 }

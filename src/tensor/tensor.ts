@@ -153,7 +153,12 @@ const scopes: Scope[] = [];
 
 /** Allocates storage on `backend`, owned by the innermost tidy scope (if any). */
 export function allocate(backend: Backend, n: number, dtype: DType): Allocation {
+  if (limit !== null) {
+    limit.requested += 4 * n; // float32 and int32 alike
+    if (limit.requested > limit.bytes) throw limit.exceeded(limit.requested);
+  }
   const a = new Allocation(backend.alloc(n, dtype), backend);
+  limit?.made.push(a);
   const scope = scopes.length > 0 ? scopes[scopes.length - 1] : null;
   if (scope) {
     a.owner = scope;
@@ -212,6 +217,34 @@ export function tidy<T>(fn: () => T): T {
   });
   freeScope(scope);
   return result;
+}
+
+interface AllocationLimit {
+  readonly bytes: number;
+  requested: number;
+  readonly made: Allocation[];
+  readonly exceeded: (requestedBytes: number) => Error;
+}
+let limit: AllocationLimit | null = null;
+
+/**
+ * Runs fn allowing it `bytes` of new storage in all: the allocation that would go past that throws
+ * `exceeded(bytes requested)` instead of being made, and when fn throws, all it allocated is freed.
+ * (A checkpoint's model is built this way, so that its description cannot take more memory than
+ * its weights file holds.)
+ */
+export function withAllocationLimit<T>(bytes: number, exceeded: (requestedBytes: number) => Error, fn: () => T): T {
+  const outer = limit;
+  const inner: AllocationLimit = { bytes, requested: 0, made: [], exceeded };
+  limit = inner;
+  try {
+    return fn();
+  } catch (e) {
+    for (const a of inner.made) release(a);
+    throw e;
+  } finally {
+    limit = outer;
+  }
 }
 
 function freeScope(scope: Scope): void {

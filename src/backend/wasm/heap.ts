@@ -4,6 +4,7 @@
  * the memory grows, because a shared memory's old buffer is never detached.
  */
 import type { DType, Storage } from '../backend.ts';
+import { MemoryLimitError, formatBytes } from '../../errors.ts';
 
 const ALIGN = 64;
 const PAGE = 65536;
@@ -32,7 +33,7 @@ export class WasmHeap {
    * memory takes V8's slow element-by-element path (it was 15 % of a W3 training step).
    */
   constructor(
-    readonly memory: WebAssembly.Memory, base: number, private readonly maxBytes: number,
+    readonly memory: WebAssembly.Memory, base: number, readonly maxBytes: number,
     private readonly zero: (offset: number, bytes: number) => void,
   ) {
     this.top = Math.ceil(base / ALIGN) * ALIGN;
@@ -81,9 +82,7 @@ export class WasmHeap {
   private ensureCapacity(end: number): void {
     const have = this.memory.buffer.byteLength;
     if (end <= have) return;
-    if (end > this.maxBytes) {
-      throw new RangeError(`wasm backend out of memory: need ${end} bytes, the maximum is ${this.maxBytes}`);
-    }
+    if (end > this.maxBytes) throw new MemoryLimitError('wasm', end, this.maxBytes, `allocating ${formatBytes(end - this.top)} with ${formatBytes(this.top)} in use`);
     // Grow by at least a quarter of the current size so that growth is amortised.
     const target = Math.min(this.maxBytes, Math.max(end, have + have / 4));
     this.memory.grow(Math.ceil((target - have) / PAGE));

@@ -157,6 +157,10 @@ export class WasmBackend implements Backend {
     return this.team.threads;
   }
 
+  get memoryLimit(): number {
+    return this.heap.maxBytes;
+  }
+
   /** Stops the worker threads; the backend must not be used afterwards. */
   close(): void {
     this.team.close();

@@ -4,7 +4,8 @@
  * into it, so no kernel call copies). Big matrix products are split across the GemmTeam.
  * Platform-neutral: the platform object loads the module and starts workers.
  */
-import type { Backend, BinaryOp, ClampArgs, ClampBackwardArgs, DType, F32, I32, PackedMatrix, RecurrentActivation, Storage, UnaryOp } from '../backend.ts';
+import type { Backend, BinaryOp, ClampArgs, ClampBackwardArgs, DType, F32, I32, PackedMatrix, RecurrentActivation, Storage, UnaryOp, Word2VecJob } from '../backend.ts';
+import { SIGMOID_TABLE, longestChunk } from '../reference/word2vec.ts';
 import { WasmHeap } from './heap.ts';
 import { CONTROL_BYTES, GemmTeam, type WasmPlatform, type WorkerHandle } from './threads.ts';
 import { ROW_COUNT, type RowKernel } from './team-protocol.mjs';
@@ -55,7 +56,16 @@ interface Kernels {
   adamUpdate(p: number, g: number, m: number, v: number, n: number, lr: number, beta1: number, beta2: number, eps: number, weightDecay: number,
     decoupled: boolean, stepSize: number, bc2Sqrt: number): void;
   adaptiveUpdate(p: number, g: number, acc: number, n: number, lr: number, decay: number, gain: number, eps: number, weightDecay: number): void;
+  word2vecScratchBytes(longest: number, dim: number): number;
+  word2vecWork(args: number, slot: number, maxJobs: number): number;
 }
+
+/** Word index of each field of the word2vec job record (assembly/word2vec.ts, ARG_*). */
+const WORD2VEC_ARG = {
+  mode: 0, cbowMean: 1, dim: 2, window: 3, negative: 4, input: 5, output: 6, tokens: 7, chunkStarts: 8, chunks: 9,
+  keep: 10, noise: 11, vocab: 12, alphas: 13, seeds: 14, jobs: 15, nextJob: 16, sigmoid: 17, scratch: 18, scratchBytes: 19,
+  longest: 20, count: 21,
+} as const;
 
 const UNARY_CODE: Record<UnaryOp, number> = { tanh: 0, sigmoid: 1, relu: 2, exp: 3, log: 4, neg: 5 };
 const BINARY_CODE: Record<BinaryOp, number> = { add: 0, sub: 1, mul: 2, div: 3 };
@@ -415,6 +425,37 @@ export class WasmBackend implements Backend {
   private rowWise(kernel: RowKernel, B: number, H: number, args: readonly number[], strides: readonly number[]): void {
     if (this.team.threads > 1 && B > 1 && B * H >= PARALLEL_MIN_CELL_ELEMENTS) this.team.rows(kernel, B, args, strides);
     else (this.k[kernel] as (...a: readonly number[]) => void)(...args);
+  }
+
+  word2vecTrain(job: Word2VecJob, onProgress?: (jobsDone: number) => void): void {
+    const threads = this.team.threads, jobs = job.alphas.length, longest = longestChunk(job.chunkStarts);
+    const scratchBytes = this.k.word2vecScratchBytes(longest, job.dim);
+    const scratch = this.heap.alloc((threads * scratchBytes) / 4, 'float32');
+    const sigmoid = this.heap.alloc(SIGMOID_TABLE.length, 'float32') as F32;
+    const record = this.heap.alloc(WORD2VEC_ARG.count, 'int32') as I32;
+    try {
+      sigmoid.set(SIGMOID_TABLE);
+      const A = WORD2VEC_ARG;
+      record[A.mode] = job.mode === 'cbow' ? 1 : 0;
+      record[A.cbowMean] = +job.cbowMean;
+      record[A.dim] = job.dim; record[A.window] = job.window; record[A.negative] = job.negative;
+      record[A.input] = this.at(job.input); record[A.output] = this.at(job.output);
+      record[A.tokens] = this.at(job.tokens); record[A.chunkStarts] = this.at(job.chunkStarts);
+      record[A.chunks] = job.chunkStarts.length - 1;
+      record[A.keep] = this.at(job.keep); record[A.noise] = this.at(job.noise); record[A.vocab] = job.noise.length;
+      record[A.alphas] = this.at(job.alphas); record[A.seeds] = this.at(job.seeds); record[A.jobs] = jobs;
+      record[A.sigmoid] = this.at(sigmoid); record[A.scratch] = this.at(scratch);
+      record[A.scratchBytes] = scratchBytes; record[A.longest] = longest;
+      const args = this.at(record), callerSlot = threads - 1;
+      this.team.word2vec(args, () => {
+        while (this.k.word2vecWork(args, callerSlot, 1) > 0) onProgress?.(Math.min(jobs, Atomics.load(record, A.nextJob)));
+      });
+      onProgress?.(jobs);
+    } finally {
+      this.heap.free(record);
+      this.heap.free(sigmoid);
+      this.heap.free(scratch);
+    }
   }
 
   sgdUpdate(

@@ -1,0 +1,193 @@
+// Word2vec with negative sampling (skip-gram, CBOW): the algorithm of src/backend/reference/word2vec.ts,
+// SIMD128 over the vector dimension. Threads share the vectors and update them without locks
+// (Hogwild, as word2vec and gensim do); they claim jobs (chunk × epoch) from an atomic counter.
+import { lanesAt, ld, madd, splat, st } from './simd';
+
+// The job's arguments, an int32 record the backend writes (ARG_* = word index; pointers are byte addresses;
+// a thread's scratch is ARG_SCRATCH + slot · ARG_SCRATCH_BYTES).
+const ARG_MODE = 0, ARG_CBOW_MEAN = 1, ARG_DIM = 2, ARG_WINDOW = 3, ARG_NEGATIVE = 4, ARG_INPUT = 5, ARG_OUTPUT = 6;
+const ARG_TOKENS = 7, ARG_CHUNK_STARTS = 8, ARG_CHUNKS = 9, ARG_KEEP = 10, ARG_NOISE = 11, ARG_VOCAB = 12;
+const ARG_ALPHAS = 13, ARG_SEEDS = 14, ARG_JOBS = 15, ARG_NEXT_JOB = 16, ARG_SIGMOID = 17, ARG_SCRATCH = 18, ARG_SCRATCH_BYTES = 19;
+const ARG_LONGEST = 20;
+const MAX_EXP: f32 = 6;
+
+@inline function arg(args: usize, i: i32): i32 {
+  return load<i32>(args + <usize>i * 4);
+}
+
+@inline function lcg(r: u64): u64 {
+  return (r * 25214903917 + 11) & 0xffffffffffff;
+}
+
+@inline function draw(r: u64): u32 {
+  return <u32>(r >> 16);
+}
+
+// ⟨x, y⟩ over n floats
+@inline function dot(x: usize, y: usize, n: i32): f32 {
+  let acc0 = splat(0), acc1 = splat(0), i = 0;
+  for (; i + 8 <= n; i += 8) {
+    acc0 = madd(v128.load(x + 4 * i), v128.load(y + 4 * i), acc0);
+    acc1 = madd(v128.load(x + 4 * i + 16), v128.load(y + 4 * i + 16), acc1);
+  }
+  for (let lanes = 0; i < n; i += lanes) {
+    lanes = lanesAt(i, n);
+    acc0 = madd(ld(x + 4 * i, lanes), ld(y + 4 * i, lanes), acc0);
+  }
+  const s = f32x4.add(acc0, acc1);
+  return f32x4.extract_lane(s, 0) + f32x4.extract_lane(s, 1) + f32x4.extract_lane(s, 2) + f32x4.extract_lane(s, 3);
+}
+
+// y += a·x over n floats
+@inline function axpy(a: f32, x: usize, y: usize, n: i32): void {
+  const av = splat(a);
+  for (let i = 0, lanes = 0; i < n; i += lanes) {
+    lanes = lanesAt(i, n);
+    st(y + 4 * i, madd(av, ld(x + 4 * i, lanes), ld(y + 4 * i, lanes)), lanes);
+  }
+}
+
+// x = 0 over n floats
+@inline function zero(x: usize, n: i32): void {
+  memory.fill(x, 0, <usize>n * 4);
+}
+
+// First index with noise[index] ≥ value.
+@inline function bisectLeft(noise: usize, n: i32, value: u32): i32 {
+  let lo = 0, hi = n;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (<u32>load<i32>(noise + <usize>mid * 4) < value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+// Negative sampling for one input vector v towards `word`: error e = Σ g·output[t], output[t] += g·v.
+// Returns the generator state.
+function negativeSampling(args: usize, word: i32, v: usize, alpha: f32, r: u64, error: usize): u64 {
+  const dim = arg(args, ARG_DIM), negative = arg(args, ARG_NEGATIVE), output = <usize>arg(args, ARG_OUTPUT);
+  const noise = <usize>arg(args, ARG_NOISE), vocab = arg(args, ARG_VOCAB), sigmoid = <usize>arg(args, ARG_SIGMOID);
+  const noiseTotal = <u32>load<i32>(noise + <usize>(vocab - 1) * 4);
+  const scale: f32 = 1000 / (2 * MAX_EXP);
+  zero(error, dim);
+  for (let d = 0; d <= negative; d++) {
+    let target = word;
+    let label: f32 = 1;
+    if (d > 0) {
+      target = bisectLeft(noise, vocab, draw(r) % noiseTotal);
+      r = lcg(r);
+      if (target == word) continue;
+      label = 0;
+    }
+    const row = output + <usize>target * <usize>dim * 4;
+    const f = dot(v, row, dim);
+    if (f <= -MAX_EXP || f >= MAX_EXP) continue;
+    const g = (label - load<f32>(sigmoid + <usize>(<i32>((f + MAX_EXP) * scale)) * 4)) * alpha;
+    const gv = splat(g);
+    for (let i = 0, lanes = 0; i < dim; i += lanes) {
+      lanes = lanesAt(i, dim);
+      const o = ld(row + 4 * i, lanes);
+      st(error + 4 * i, madd(gv, o, ld(error + 4 * i, lanes)), lanes);
+      st(row + 4 * i, madd(gv, ld(v + 4 * i, lanes), o), lanes);
+    }
+  }
+  return r;
+}
+
+// One job: subsample the chunk, shrink windows, train sentence by sentence.
+function trainJob(args: usize, job: i32, scratch: usize, longest: i32): void {
+  const dim = arg(args, ARG_DIM), window = arg(args, ARG_WINDOW), chunks = arg(args, ARG_CHUNKS);
+  const input = <usize>arg(args, ARG_INPUT), tokens = <usize>arg(args, ARG_TOKENS), keep = <usize>arg(args, ARG_KEEP);
+  const starts = <usize>arg(args, ARG_CHUNK_STARTS), seeds = <usize>arg(args, ARG_SEEDS);
+  const cbow = arg(args, ARG_MODE) == 1, cbowMean = arg(args, ARG_CBOW_MEAN) != 0;
+  const chunk = job % chunks;
+  const kept = scratch, reduced = kept + <usize>longest * 4;
+  const hidden = reduced + <usize>longest * 4, error = hidden + <usize>dim * 4;
+  let r = (<u64><u32>load<i32>(seeds + <usize>job * 8) << 24) + <u64><u32>load<i32>(seeds + <usize>job * 8 + 4);
+
+  let n = 0;
+  const end = load<i32>(starts + <usize>(chunk + 1) * 4);
+  for (let p = load<i32>(starts + <usize>chunk * 4); p < end; p++) {
+    const w = load<i32>(tokens + <usize>p * 4);
+    if (w >= 0 && keep != 0) {
+      const d = draw(r);
+      r = lcg(r);
+      if (<u32>load<i32>(keep + <usize>w * 4) < d) continue;
+    }
+    store<i32>(kept + <usize>n * 4, w);
+    n++;
+  }
+  for (let i = 0; i < n; i++) {
+    if (load<i32>(kept + <usize>i * 4) < 0) continue;
+    store<i32>(reduced + <usize>i * 4, <i32>(draw(r) % <u32>window));
+    r = lcg(r);
+  }
+
+  const alpha = load<f32>(<usize>arg(args, ARG_ALPHAS) + <usize>job * 4);
+  const rowBytes = <usize>dim * 4;
+  for (let start = 0; start < n;) {
+    let stop = start;
+    while (stop < n && load<i32>(kept + <usize>stop * 4) >= 0) stop++;
+    for (let i = start; i < stop; i++) {
+      const b = load<i32>(reduced + <usize>i * 4);
+      const from = max(start, i - window + b), to = min(stop, i + window + 1 - b);
+      const word = load<i32>(kept + <usize>i * 4);
+      if (!cbow) {
+        for (let c = from; c < to; c++) {
+          if (c == i) continue;
+          const v = input + <usize>load<i32>(kept + <usize>c * 4) * rowBytes;
+          r = negativeSampling(args, word, v, alpha, r, error);
+          axpy(1, error, v, dim);
+        }
+        continue;
+      }
+      zero(hidden, dim);
+      let count = 0;
+      for (let c = from; c < to; c++) {
+        if (c == i) continue;
+        axpy(1, input + <usize>load<i32>(kept + <usize>c * 4) * rowBytes, hidden, dim);
+        count++;
+      }
+      if (count == 0) continue;
+      const inverse: f32 = 1 / <f32>count;
+      if (cbowMean) scaleBy(hidden, inverse, dim);
+      r = negativeSampling(args, word, hidden, alpha, r, error);
+      if (!cbowMean) scaleBy(error, inverse, dim);
+      for (let c = from; c < to; c++) {
+        if (c != i) axpy(1, error, input + <usize>load<i32>(kept + <usize>c * 4) * rowBytes, dim);
+      }
+    }
+    start = stop + 1;
+  }
+}
+
+@inline function scaleBy(x: usize, a: f32, n: i32): void {
+  const av = splat(a);
+  for (let i = 0, lanes = 0; i < n; i += lanes) {
+    lanes = lanesAt(i, n);
+    st(x + 4 * i, f32x4.mul(ld(x + 4 * i, lanes), av), lanes);
+  }
+}
+
+/** Bytes of one thread's scratch for chunks of at most `longest` tokens. */
+export function word2vecScratchBytes(longest: i32, dim: i32): i32 {
+  return (((2 * longest + 2 * dim) * 4 + 63) >> 6) << 6;
+}
+
+/**
+ * Claims and runs jobs of the word2vec job record at `args` until none is left or `maxJobs` ran,
+ * with the scratch of thread `slot`; returns how many it ran.
+ */
+export function word2vecWork(args: usize, slot: i32, maxJobs: i32): i32 {
+  const jobs = arg(args, ARG_JOBS), scratchBytes = arg(args, ARG_SCRATCH_BYTES);
+  const scratch = <usize>arg(args, ARG_SCRATCH) + <usize>slot * <usize>scratchBytes, longest = arg(args, ARG_LONGEST);
+  let ran = 0;
+  while (ran < maxJobs) {
+    const job = atomic.add<i32>(args + <usize>ARG_NEXT_JOB * 4, 1);
+    if (job >= jobs) break;
+    trainJob(args, job, scratch, longest);
+    ran++;
+  }
+  return ran;
+}

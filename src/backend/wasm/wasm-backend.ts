@@ -5,7 +5,7 @@
  * Platform-neutral: the platform object loads the module and starts workers.
  */
 import type { Backend, BinaryOp, ClampArgs, ClampBackwardArgs, DType, F32, I32, PackedMatrix, RecurrentActivation, Storage, UnaryOp, Word2VecJob } from '../backend.ts';
-import { SIGMOID_TABLE, longestChunk } from '../reference/word2vec.ts';
+import { SIGMOID_TABLE, bisectLeft, longestChunk } from '../reference/word2vec.ts';
 import { WasmHeap } from './heap.ts';
 import { CONTROL_BYTES, GemmTeam, type WasmPlatform, type WorkerHandle } from './threads.ts';
 import { ROW_COUNT, type RowKernel } from './team-protocol.mjs';
@@ -64,8 +64,10 @@ interface Kernels {
 const WORD2VEC_ARG = {
   mode: 0, cbowMean: 1, dim: 2, window: 3, negative: 4, input: 5, output: 6, tokens: 7, chunkStarts: 8, chunks: 9,
   keep: 10, noise: 11, vocab: 12, alphas: 13, seeds: 14, jobs: 15, nextJob: 16, sigmoid: 17, scratch: 18, scratchBytes: 19,
-  longest: 20, count: 21,
+  longest: 20, noiseGuide: 21, count: 22,
 } as const;
+/** The kernel's noise lookup starts at guide[value >> 15] (assembly/word2vec.ts, noiseWord). */
+const NOISE_GUIDE_BUCKETS = 1 << 16, NOISE_GUIDE_SHIFT = 15;
 
 const UNARY_CODE: Record<UnaryOp, number> = { tanh: 0, sigmoid: 1, relu: 2, exp: 3, log: 4, neg: 5 };
 const BINARY_CODE: Record<BinaryOp, number> = { add: 0, sub: 1, mul: 2, div: 3 };
@@ -433,8 +435,10 @@ export class WasmBackend implements Backend {
     const scratch = this.heap.alloc((threads * scratchBytes) / 4, 'float32');
     const sigmoid = this.heap.alloc(SIGMOID_TABLE.length, 'float32') as F32;
     const record = this.heap.alloc(WORD2VEC_ARG.count, 'int32') as I32;
+    const guide = this.heap.alloc(NOISE_GUIDE_BUCKETS + 1, 'int32') as I32;
     try {
       sigmoid.set(SIGMOID_TABLE);
+      for (let b = 0; b <= NOISE_GUIDE_BUCKETS; b++) guide[b] = bisectLeft(job.noise, b * 2 ** NOISE_GUIDE_SHIFT);
       const A = WORD2VEC_ARG;
       record[A.mode] = job.mode === 'cbow' ? 1 : 0;
       record[A.cbowMean] = +job.cbowMean;
@@ -445,13 +449,14 @@ export class WasmBackend implements Backend {
       record[A.keep] = this.at(job.keep); record[A.noise] = this.at(job.noise); record[A.vocab] = job.noise.length;
       record[A.alphas] = this.at(job.alphas); record[A.seeds] = this.at(job.seeds); record[A.jobs] = jobs;
       record[A.sigmoid] = this.at(sigmoid); record[A.scratch] = this.at(scratch);
-      record[A.scratchBytes] = scratchBytes; record[A.longest] = longest;
+      record[A.scratchBytes] = scratchBytes; record[A.longest] = longest; record[A.noiseGuide] = this.at(guide);
       const args = this.at(record), callerSlot = threads - 1;
       this.team.word2vec(args, () => {
         while (this.k.word2vecWork(args, callerSlot, 1) > 0) onProgress?.(Math.min(jobs, Atomics.load(record, A.nextJob)));
       });
       onProgress?.(jobs);
     } finally {
+      this.heap.free(guide);
       this.heap.free(record);
       this.heap.free(sigmoid);
       this.heap.free(scratch);

@@ -1,14 +1,16 @@
 // Word2vec with negative sampling (skip-gram, CBOW): the algorithm of src/backend/reference/word2vec.ts,
 // SIMD128 over the vector dimension. Threads share the vectors and update them without locks
 // (Hogwild, as word2vec and gensim do); they claim jobs (chunk × epoch) from an atomic counter.
-import { lanesAt, ld, madd, splat, st } from './simd';
+import { madd, splat } from './simd';
 
 // The job's arguments, an int32 record the backend writes (ARG_* = word index; pointers are byte addresses;
 // a thread's scratch is ARG_SCRATCH + slot · ARG_SCRATCH_BYTES).
 const ARG_MODE = 0, ARG_CBOW_MEAN = 1, ARG_DIM = 2, ARG_WINDOW = 3, ARG_NEGATIVE = 4, ARG_INPUT = 5, ARG_OUTPUT = 6;
 const ARG_TOKENS = 7, ARG_CHUNK_STARTS = 8, ARG_CHUNKS = 9, ARG_KEEP = 10, ARG_NOISE = 11, ARG_VOCAB = 12;
 const ARG_ALPHAS = 13, ARG_SEEDS = 14, ARG_JOBS = 15, ARG_NEXT_JOB = 16, ARG_SIGMOID = 17, ARG_SCRATCH = 18, ARG_SCRATCH_BYTES = 19;
-const ARG_LONGEST = 20;
+const ARG_LONGEST = 20, ARG_NOISE_GUIDE = 21;
+/** Noise values per guide bucket: 2^15, so 2^16 buckets cover [0, 2^31). */
+const NOISE_GUIDE_SHIFT: u32 = 15;
 const MAX_EXP: f32 = 6;
 
 @inline function arg(args: usize, i: i32): i32 {
@@ -30,20 +32,36 @@ const MAX_EXP: f32 = 6;
     acc0 = madd(v128.load(x + 4 * i), v128.load(y + 4 * i), acc0);
     acc1 = madd(v128.load(x + 4 * i + 16), v128.load(y + 4 * i + 16), acc1);
   }
-  for (let lanes = 0; i < n; i += lanes) {
-    lanes = lanesAt(i, n);
-    acc0 = madd(ld(x + 4 * i, lanes), ld(y + 4 * i, lanes), acc0);
+  if (i + 4 <= n) {
+    acc0 = madd(v128.load(x + 4 * i), v128.load(y + 4 * i), acc0);
+    i += 4;
   }
   const s = f32x4.add(acc0, acc1);
-  return f32x4.extract_lane(s, 0) + f32x4.extract_lane(s, 1) + f32x4.extract_lane(s, 2) + f32x4.extract_lane(s, 3);
+  let sum = f32x4.extract_lane(s, 0) + f32x4.extract_lane(s, 1) + f32x4.extract_lane(s, 2) + f32x4.extract_lane(s, 3);
+  for (; i < n; i++) sum += load<f32>(x + 4 * i) * load<f32>(y + 4 * i);
+  return sum;
 }
 
-// y += a·x over n floats
-@inline function axpy(a: f32, x: usize, y: usize, n: i32): void {
-  const av = splat(a);
-  for (let i = 0, lanes = 0; i < n; i += lanes) {
-    lanes = lanesAt(i, n);
-    st(y + 4 * i, madd(av, ld(x + 4 * i, lanes), ld(y + 4 * i, lanes)), lanes);
+// y += x over n floats
+@inline function addTo(x: usize, y: usize, n: i32): void {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) v128.store(y + 4 * i, f32x4.add(v128.load(y + 4 * i), v128.load(x + 4 * i)));
+  for (; i < n; i++) store<f32>(y + 4 * i, load<f32>(y + 4 * i) + load<f32>(x + 4 * i));
+}
+
+// e += g·o;  o += g·v  (the error of one target, then its output row's update) over n floats
+@inline function updateTarget(g: f32, v: usize, o: usize, e: usize, n: i32): void {
+  const gv = splat(g);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const ov = v128.load(o + 4 * i);
+    v128.store(e + 4 * i, madd(gv, ov, v128.load(e + 4 * i)));
+    v128.store(o + 4 * i, madd(gv, v128.load(v + 4 * i), ov));
+  }
+  for (; i < n; i++) {
+    const ov = load<f32>(o + 4 * i);
+    store<f32>(e + 4 * i, load<f32>(e + 4 * i) + g * ov);
+    store<f32>(o + 4 * i, ov + g * load<f32>(v + 4 * i));
   }
 }
 
@@ -52,9 +70,11 @@ const MAX_EXP: f32 = 6;
   memory.fill(x, 0, <usize>n * 4);
 }
 
-// First index with noise[index] ≥ value.
-@inline function bisectLeft(noise: usize, n: i32, value: u32): i32 {
-  let lo = 0, hi = n;
+// First index with noise[index] ≥ value (bisect_left), searched between guide[value >> 15] and
+// guide[(value >> 15) + 1], where guide[b] = bisect_left(noise, b << 15): the same index in a few steps.
+@inline function noiseWord(noise: usize, guide: usize, value: u32): i32 {
+  const bucket = <usize>(value >> NOISE_GUIDE_SHIFT);
+  let lo = load<i32>(guide + bucket * 4), hi = load<i32>(guide + bucket * 4 + 4);
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
     if (<u32>load<i32>(noise + <usize>mid * 4) < value) lo = mid + 1;
@@ -68,6 +88,7 @@ const MAX_EXP: f32 = 6;
 function negativeSampling(args: usize, word: i32, v: usize, alpha: f32, r: u64, error: usize): u64 {
   const dim = arg(args, ARG_DIM), negative = arg(args, ARG_NEGATIVE), output = <usize>arg(args, ARG_OUTPUT);
   const noise = <usize>arg(args, ARG_NOISE), vocab = arg(args, ARG_VOCAB), sigmoid = <usize>arg(args, ARG_SIGMOID);
+  const guide = <usize>arg(args, ARG_NOISE_GUIDE);
   const noiseTotal = <u32>load<i32>(noise + <usize>(vocab - 1) * 4);
   const scale: f32 = 1000 / (2 * MAX_EXP);
   zero(error, dim);
@@ -75,7 +96,7 @@ function negativeSampling(args: usize, word: i32, v: usize, alpha: f32, r: u64, 
     let target = word;
     let label: f32 = 1;
     if (d > 0) {
-      target = bisectLeft(noise, vocab, draw(r) % noiseTotal);
+      target = noiseWord(noise, guide, draw(r) % noiseTotal);
       r = lcg(r);
       if (target == word) continue;
       label = 0;
@@ -84,13 +105,7 @@ function negativeSampling(args: usize, word: i32, v: usize, alpha: f32, r: u64, 
     const f = dot(v, row, dim);
     if (f <= -MAX_EXP || f >= MAX_EXP) continue;
     const g = (label - load<f32>(sigmoid + <usize>(<i32>((f + MAX_EXP) * scale)) * 4)) * alpha;
-    const gv = splat(g);
-    for (let i = 0, lanes = 0; i < dim; i += lanes) {
-      lanes = lanesAt(i, dim);
-      const o = ld(row + 4 * i, lanes);
-      st(error + 4 * i, madd(gv, o, ld(error + 4 * i, lanes)), lanes);
-      st(row + 4 * i, madd(gv, ld(v + 4 * i, lanes), o), lanes);
-    }
+    updateTarget(g, v, row, error, dim);
   }
   return r;
 }
@@ -138,7 +153,7 @@ function trainJob(args: usize, job: i32, scratch: usize, longest: i32): void {
           if (c == i) continue;
           const v = input + <usize>load<i32>(kept + <usize>c * 4) * rowBytes;
           r = negativeSampling(args, word, v, alpha, r, error);
-          axpy(1, error, v, dim);
+          addTo(error, v, dim);
         }
         continue;
       }
@@ -146,7 +161,7 @@ function trainJob(args: usize, job: i32, scratch: usize, longest: i32): void {
       let count = 0;
       for (let c = from; c < to; c++) {
         if (c == i) continue;
-        axpy(1, input + <usize>load<i32>(kept + <usize>c * 4) * rowBytes, hidden, dim);
+        addTo(input + <usize>load<i32>(kept + <usize>c * 4) * rowBytes, hidden, dim);
         count++;
       }
       if (count == 0) continue;
@@ -155,7 +170,7 @@ function trainJob(args: usize, job: i32, scratch: usize, longest: i32): void {
       r = negativeSampling(args, word, hidden, alpha, r, error);
       if (!cbowMean) scaleBy(error, inverse, dim);
       for (let c = from; c < to; c++) {
-        if (c != i) axpy(1, error, input + <usize>load<i32>(kept + <usize>c * 4) * rowBytes, dim);
+        if (c != i) addTo(error, input + <usize>load<i32>(kept + <usize>c * 4) * rowBytes, dim);
       }
     }
     start = stop + 1;
@@ -164,10 +179,9 @@ function trainJob(args: usize, job: i32, scratch: usize, longest: i32): void {
 
 @inline function scaleBy(x: usize, a: f32, n: i32): void {
   const av = splat(a);
-  for (let i = 0, lanes = 0; i < n; i += lanes) {
-    lanes = lanesAt(i, n);
-    st(x + 4 * i, f32x4.mul(ld(x + 4 * i, lanes), av), lanes);
-  }
+  let i = 0;
+  for (; i + 4 <= n; i += 4) v128.store(x + 4 * i, f32x4.mul(v128.load(x + 4 * i), av));
+  for (; i < n; i++) store<f32>(x + 4 * i, load<f32>(x + 4 * i) * a);
 }
 
 /** Bytes of one thread's scratch for chunks of at most `longest` tokens. */

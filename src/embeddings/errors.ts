@@ -17,10 +17,15 @@ export class FileFormatError extends RnnkitError {
 
 /** Words that are not in the vocabulary of the vectors a query was made against. */
 export class UnknownWordError extends RnnkitError {
+  /** @param all whether these are all the words the query named */
   constructor(
     readonly argument: string,
     readonly words: readonly string[],
+    readonly all = false,
   ) {
-    super(`${argument}: ${words.length === 1 ? 'word' : 'words'} not in the vocabulary: ${words.map((w) => JSON.stringify(w)).join(', ')}`);
+    const list = words.map((w) => JSON.stringify(w)).join(', ');
+    super(all && words.length > 1
+      ? `${argument}: none of the words is in the vocabulary: ${list}`
+      : `${argument}: ${words.length === 1 ? 'word' : 'words'} not in the vocabulary: ${list}`);
   }
 }

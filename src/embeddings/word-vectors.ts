@@ -118,7 +118,7 @@ export class WordVectors {
   /** The word furthest from the normalised mean of the unit vectors of `words` (unknown words are ignored, as gensim does). */
   doesntMatch(words: readonly string[]): string {
     const used = words.filter((w) => this.has(w));
-    if (used.length === 0) throw new UnknownWordError('words', words.length > 0 ? words : ['(none given)']);
+    if (used.length === 0) throw new UnknownWordError('words', words.length > 0 ? words : ['(none given)'], true);
     const mean = unitVector(this.weightedMean(used, []));
     let worst = used[0], worstScore = Infinity;
     for (const word of used) {
@@ -175,7 +175,7 @@ export class WordVectors {
     }
     const unknown = all.filter((w): w is string => typeof w === 'string' && !this.has(w));
     if (unknown.length === 0) return;
-    throw new UnknownWordError(unknown.length === all.length ? 'positive/negative (none of the query words is known)' : 'positive/negative', unknown);
+    throw new UnknownWordError('positive/negative', unknown, unknown.length === all.length);
   }
 
   /** (Σ_pos unit(v) − Σ_neg unit(v)) / (count), each word's vector normalised first (gensim get_mean_vector). */

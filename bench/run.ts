@@ -4,7 +4,7 @@
  * Runs the workloads of shared/bench/README.md (W1 char-LM training, W2 sampling, W3 bidirectional
  * GRU classifier) on each rnnkit backend row (reference; wasm with 1 thread and with every core)
  * and, when `/usr/bin/python3 -c "import torch"` works, the PyTorch anchor (bench/torch_bench.py,
- * --threads 1) in the same run. Every (workload, impl) runs in child processes of its own, so its
+ * --threads 1) in the same run; then W5/Q3 and L1 against gensim (bench/embeddings.ts). Every (workload, impl) runs in child processes of its own, so its
  * peak RSS is its own; each figure is the median of the repetitions (default 5; a repetition is a
  * timed batch of steps after warm-up; for PyTorch, one process per repetition).
  *
@@ -18,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
 import { WORKLOADS, WORKLOAD_IDS, type WorkloadId } from './workloads.ts';
 import { createWasmBackend } from '../src/backend/wasm/index.ts';
+import { EMBEDDING_WORKLOAD_IDS, embeddingJsonLines, embeddingTable, runEmbeddingWorkloads, type EmbeddingWorkloadId } from './embeddings.ts';
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -109,12 +110,17 @@ function parseOptions() {
       write: { type: 'boolean', default: false },
     },
   });
-  const workloads = positionals.length > 0 ? positionals.map((p) => p.toUpperCase()) : [...WORKLOAD_IDS];
-  const unknown = workloads.filter((w) => !WORKLOAD_IDS.includes(w as WorkloadId));
-  if (unknown.length > 0) throw new Error(`bench: unknown workload ${unknown.join(', ')} (expected ${WORKLOAD_IDS.join(', ')})`);
+  const known: string[] = [...WORKLOAD_IDS, ...EMBEDDING_WORKLOAD_IDS];
+  const workloads = positionals.length > 0 ? positionals.map((p) => p.toUpperCase()) : known;
+  const unknown = workloads.filter((w) => !known.includes(w));
+  if (unknown.length > 0) throw new Error(`bench: unknown workload ${unknown.join(', ')} (expected ${known.join(', ')})`);
   const reps = Number(values.reps);
   if (!(Number.isInteger(reps) && reps >= 1)) throw new Error(`bench: --reps expects an integer ≥ 1, got ${values.reps}`);
-  return { ...values, workloads: workloads as WorkloadId[], reps };
+  return {
+    ...values, reps,
+    workloads: workloads.filter((w): w is WorkloadId => WORKLOAD_IDS.includes(w as WorkloadId)),
+    embeddingWorkloads: workloads.filter((w): w is EmbeddingWorkloadId => EMBEDDING_WORKLOAD_IDS.includes(w as EmbeddingWorkloadId)),
+  };
 }
 
 /** rnnkit's rows: the reference backend, then wasm with one thread and with every core. */
@@ -197,7 +203,9 @@ Written by \`npm run bench -- ${process.argv.slice(2).join(' ')}\` (bench/run.ts
 shared/bench/README.md: W1 char-LM training step (32 × 64 tokens), W2 sampling one token at a time,
 W3 bidirectional-GRU classifier step (64 sequences of lengths 3…16). Median of ${reps} repetitions,
 range = slowest–fastest repetition, ratio = median / PyTorch median measured in the same run,
-peak RSS of the process that ran the row.
+peak RSS of the process that ran the row. W5 (skip-gram on SOTU, 2 threads; Q3 = the quality of the
+same runs, seeds 1…N on both sides) and L1 (loading a 400,000 × 300 word2vec text file; ratio =
+gensim's seconds / rnnkit's) are measured against gensim 4.2, alternating run by run.
 
 ${machine}
 
@@ -238,9 +246,12 @@ async function main(): Promise<void> {
       rows.push(row);
     }
   }
-  const table = markdownTable(rows);
-  if (options.json) for (const row of rows) console.log(jsonLine(row, rows));
-  else console.log(table);
+  const embeddingRows = options.embeddingWorkloads.length > 0 ? await runEmbeddingWorkloads(options.embeddingWorkloads, options.reps) : [];
+  const table = [rows.length > 0 ? markdownTable(rows) : '', embeddingRows.length > 0 ? embeddingTable(embeddingRows) : ''].filter(Boolean).join('\n\n');
+  if (options.json) {
+    for (const row of rows) console.log(jsonLine(row, rows));
+    for (const line of embeddingJsonLines(embeddingRows)) console.log(line);
+  } else console.log(table);
   if (options.write) writeBenchmarksFile(table, await machineDescription(withTorch), options.reps);
 }
 

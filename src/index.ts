@@ -69,3 +69,17 @@ export { onnxTensor, type OnnxTensor, type OnnxElementType } from './io/onnx/ten
 export { runOnnxTest, type OnnxTestData, type OnnxTestResult, type OnnxTestOptions } from './io/onnx/backend-test.ts';
 export { exportOnnx, ONNX_GRAPHS, ONNX_OPSETS, type OnnxExportOptions } from './io/onnx/export.ts';
 export { loadTfjsModel, KerasModel, type TfjsModelJson } from './io/keras/tfjs.ts';
+
+// ---- word embeddings --------------------------------------------------------------------------
+export { WordVectors, type WordOrVector, type MostSimilarOptions, type SimilarWord } from './embeddings/word-vectors.ts';
+export {
+  type AnalogyOptions, type AnalogyResult, type AnalogySection, type Analogy, type WordPairOptions, type WordPairResult,
+} from './embeddings/evaluate.ts';
+export { VectorsReader, parseVectors, encodeVectors, parseWinkJson, VECTORS_FORMATS, type VectorsFormat, type ReaderOptions } from './embeddings/formats.ts';
+export { FileFormatError, UnknownWordError } from './embeddings/errors.ts';
+export { sentencesOf, buildVocabulary, encodeCorpus, type Vocabulary, type EncodedCorpus } from './embeddings/corpus.ts';
+export {
+  trainWord2Vec, WORD2VEC_DEFAULTS, type Word2VecOptions, type Word2VecProgress, type Word2VecResult,
+} from './embeddings/word2vec.ts';
+export { pca2d, tsne2d, type TsneOptions, type Points2D } from './embeddings/projection.ts';
+export { plotSvg, plotHtml, type PlotPanel } from './embeddings/plot.ts';

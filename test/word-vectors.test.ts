@@ -12,6 +12,8 @@ import { FileFormatError, UnknownWordError } from '../src/embeddings/errors.ts';
 import { formatFloat32, parseDecimal, parseVectors, VectorsReader } from '../src/embeddings/formats.ts';
 import { WordVectors, type MostSimilarOptions } from '../src/embeddings/word-vectors.ts';
 import { loadWordVectors, saveWordVectors } from '../src/node/vectors.ts';
+import { Embedding } from '../src/nn/layers.ts';
+import { Random } from '../src/tensor/random.ts';
 
 const FIXTURES = join(import.meta.dirname, 'fixtures', 'embeddings');
 const EVAL = join(import.meta.dirname, '..', 'data', 'embeddings-eval');
@@ -135,4 +137,18 @@ describe('vector files', () => {
     assert.throws(() => kv.mostSimilar({ positive: ['qqq', 'war'] }), /words? not in the vocabulary: "qqq"/);
     assert.throws(() => kv.mostSimilar({ positive: ['qqq'], negative: ['rrr'] }), /positive\/negative: none of the words is in the vocabulary: "qqq", "rrr"/);
   });
+});
+
+test('Embedding.fromPretrained: known rows copied (lower-cased lookup too), others random at the vectors\' scale, freeze', () => {
+  const vocab = ['<pad>', 'war', 'Peace', 'zzzunknown'];
+  const table = Embedding.fromPretrained(kv, vocab, { rng: new Random(1), freeze: true });
+  const row = (i: number) => Array.from(table.weight.f32.subarray(i * kv.dim, (i + 1) * kv.dim));
+  assert.deepEqual(row(1), Array.from(kv.vector('war')));
+  assert.deepEqual(row(2), Array.from(kv.vector('peace')));
+  assert.equal(table.coverage, 2);
+  const std = (xs: number[]) => Math.sqrt(xs.reduce((s, x) => s + x * x, 0) / xs.length);
+  const pretrainedStd = std(Array.from(kv.vectors));
+  assert.ok(std([...row(0), ...row(3)]) > pretrainedStd / 3 && std([...row(0), ...row(3)]) < pretrainedStd * 3);
+  assert.equal(table.weight.requiresGrad, false);
+  assert.equal(Embedding.fromPretrained(kv, vocab).weight.requiresGrad, true);
 });

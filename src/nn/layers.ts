@@ -7,6 +7,7 @@ import { linear } from '../ops/basic.ts';
 import { embedding } from '../ops/embedding.ts';
 import { dropout } from '../ops/dropout.ts';
 import { Module, normalInit, uniformInit } from './module.ts';
+import type { WordVectors } from '../embeddings/word-vectors.ts';
 
 export interface InitOptions {
   backend?: Backend;
@@ -45,6 +46,35 @@ export class Embedding extends Module {
     positiveInteger('embeddingDim', embeddingDim);
     this.weight = this.parameter('weight', [numEmbeddings, embeddingDim], options.backend);
     normalInit(this.weight, options.rng ?? globalRandom);
+  }
+
+  /**
+   * An embedding whose row i is the pretrained vector of vocab[i] (looked up as is, then lower-cased);
+   * rows of words the vectors lack are drawn from N(0, σ²), σ the standard deviation of the
+   * pretrained values. `freeze: true` keeps the table fixed (no gradient). `coverage` tells how many
+   * vocabulary words were found.
+   */
+  static fromPretrained(vectors: WordVectors, vocab: readonly string[], options: InitOptions & { freeze?: boolean } = {}): Embedding & { coverage: number } {
+    const table = new Embedding(vocab.length, vectors.dim, options) as Embedding & { coverage: number };
+    const w = table.weight.f32, dim = vectors.dim;
+    let mean = 0, square = 0;
+    for (const v of vectors.vectors) {
+      mean += v / vectors.vectors.length;
+      square += (v * v) / vectors.vectors.length;
+    }
+    const sigma = Math.sqrt(Math.max(0, square - mean * mean));
+    table.coverage = 0;
+    vocab.forEach((word, i) => {
+      const row = vectors.has(word) ? vectors.indexOf(word) : vectors.indexOf(word.toLowerCase());
+      if (row >= 0) {
+        w.set(vectors.vectors.subarray(row * dim, (row + 1) * dim), i * dim);
+        table.coverage++;
+      } else {
+        for (let k = i * dim; k < (i + 1) * dim; k++) w[k] *= sigma; // the N(0, 1) initial values, rescaled
+      }
+    });
+    if (options.freeze) table.weight.requiresGrad = false;
+    return table;
   }
 
   /** ids: int32 [...] → [..., embeddingDim]. */

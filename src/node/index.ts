@@ -12,3 +12,4 @@ export {
   type LoadVectorsOptions,
 } from './vectors.ts';
 export { loadSentences, BUILTIN_WORD_CORPORA } from './word-corpora.ts';
+export { loadSentimentSentences, afinnPredictions, type LabelledSentence } from './sentiment.ts';

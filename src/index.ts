@@ -61,6 +61,8 @@ export { Stepper, type StepperNet } from './models/stepper.ts';
 export * from './models/kinds.ts';
 export * from './models/vanilla-rnn.ts';
 export * from './train/index.ts';
+export * from './models/classifier.ts';
+export * from './data/word-tokens.ts';
 export * from './sampling/index.ts';
 export * from './io/safetensors.ts';
 export * from './io/checkpoint.ts';

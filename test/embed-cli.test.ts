@@ -97,3 +97,22 @@ test('embed errors: one line, the line number of a bad vectors file, unknown wor
   }
   assert.ok(readFileSync(join(run, 'embed.json'), 'utf8').includes('"analogy_accuracy"'));
 });
+
+test('train --task classify --data sentiment with pretrained vectors (frozen), and the transfer example', () => {
+  const vectors = join(import.meta.dirname, 'fixtures', 'embeddings', 'small.txt');
+  const r = spawnSync(process.execPath, [BIN, 'train', '--task', 'classify', '--data', 'sentiment', '--vectors', vectors, '--freeze',
+    '--cell', 'gru', '--hidden', '16', '--epochs', '1', '--json'], { encoding: 'utf8', timeout: 120_000 });
+  assert.equal(r.status, 0, r.stderr);
+  const done = JSON.parse(r.stdout.trim().split('\n').at(-1)!);
+  assert.equal(done.freeze, true);
+  assert.ok(done.coverage > 500, `coverage ${done.coverage}`);
+  assert.ok(done.test_accuracy > 0.4 && done.test_accuracy <= 1, `test accuracy ${done.test_accuracy}`);
+  assert.ok(Math.abs(done.afinn_test_accuracy - 0.73) < 0.08, `AFINN ${done.afinn_test_accuracy}`);
+  const noVectors = spawnSync(process.execPath, [BIN, 'train', '--task', 'classify', '--data', 'sentiment', '--freeze'], { encoding: 'utf8' });
+  assert.match(noVectors.stderr, /--freeze: expected pretrained vectors to freeze \(--vectors\)/);
+
+  const example = spawnSync(process.execPath, ['--import', 'tsx', 'examples/sentiment-transfer.ts', '--vectors', vectors, '--folds', '2', '--epochs', '1', '--limit', '200'],
+    { cwd: join(import.meta.dirname, '..'), encoding: 'utf8', timeout: 120_000 });
+  assert.equal(example.status, 0, example.stderr);
+  for (const row of ['AFINN', 'random', 'pretrained, frozen', 'pretrained, fine-tuned']) assert.match(example.stdout, new RegExp(`^\\| ${row} \\| \\d+\\.\\d % \\|`, 'm'));
+});

@@ -49,32 +49,42 @@ export class Embedding extends Module {
   }
 
   /**
-   * An embedding whose row i is the pretrained vector of vocab[i] (looked up as is, then lower-cased);
-   * rows of words the vectors lack are drawn from N(0, σ²), σ the standard deviation of the
-   * pretrained values. `freeze: true` keeps the table fixed (no gradient). `coverage` tells how many
-   * vocabulary words were found.
+   * An embedding whose row i is the pretrained vector of vocab[i] (see usePretrained); `coverage`
+   * tells how many vocabulary words the vectors had.
    */
   static fromPretrained(vectors: WordVectors, vocab: readonly string[], options: InitOptions & { freeze?: boolean } = {}): Embedding & { coverage: number } {
-    const table = new Embedding(vocab.length, vectors.dim, options) as Embedding & { coverage: number };
-    const w = table.weight.f32, dim = vectors.dim;
+    const table = new Embedding(vocab.length, vectors.dim, options);
+    return Object.assign(table, { coverage: table.usePretrained(vectors, vocab, options) });
+  }
+
+  /**
+   * Sets row i to the pretrained vector of vocab[i] (looked up as is, then lower-cased); rows of
+   * words the vectors lack are drawn again from N(0, σ²), σ the standard deviation of the pretrained
+   * values. `freeze: true` keeps the table fixed (no gradient). Returns how many words were found.
+   */
+  usePretrained(vectors: WordVectors, vocab: readonly string[], options: { freeze?: boolean; rng?: Random } = {}): number {
+    if (vocab.length !== this.numEmbeddings || vectors.dim !== this.embeddingDim) {
+      throw new ValueError('vectors, vocab', `${this.numEmbeddings} words of ${this.embeddingDim} dimensions`, `${vocab.length} words of ${vectors.dim}`);
+    }
+    const w = this.weight.f32, dim = vectors.dim, rng = options.rng ?? globalRandom;
     let mean = 0, square = 0;
     for (const v of vectors.vectors) {
       mean += v / vectors.vectors.length;
       square += (v * v) / vectors.vectors.length;
     }
     const sigma = Math.sqrt(Math.max(0, square - mean * mean));
-    table.coverage = 0;
+    let found = 0;
     vocab.forEach((word, i) => {
       const row = vectors.has(word) ? vectors.indexOf(word) : vectors.indexOf(word.toLowerCase());
       if (row >= 0) {
         w.set(vectors.vectors.subarray(row * dim, (row + 1) * dim), i * dim);
-        table.coverage++;
+        found++;
       } else {
-        for (let k = i * dim; k < (i + 1) * dim; k++) w[k] *= sigma; // the N(0, 1) initial values, rescaled
+        for (let k = i * dim; k < (i + 1) * dim; k++) w[k] = sigma * rng.normal();
       }
     });
-    if (options.freeze) table.weight.requiresGrad = false;
-    return table;
+    this.weight.requiresGrad = !options.freeze;
+    return found;
   }
 
   /** ids: int32 [...] → [..., embeddingDim]. */

@@ -79,7 +79,8 @@ export class VectorsReader {
     if (this.count >= 0 && this.wordsRead < this.count) {
       this.fail(this.line + 1, `the header promises ${this.count} words but the file ends after ${this.wordsRead}`);
     }
-    return new WordVectors(this.words, this.data.length === this.rows * this.dim ? this.data : this.data.slice(0, this.rows * this.dim));
+    // a view, not a copy: a GloVe file's storage was sized from an estimate (no count in the file)
+    return new WordVectors(this.words, this.data.subarray(0, this.rows * this.dim));
   }
 
   /** Parses the complete lines/entries of `bytes`; returns how many bytes were used. */
@@ -102,7 +103,8 @@ export class VectorsReader {
     if (this.format === 'glove') {
       const fields = countFields(bytes, 0, firstLineEnd);
       if (fields < 2) this.fail(1, 'expected a word and its numbers');
-      this.allocate(Math.max(16, Math.ceil((this.options.totalBytes ?? 0) / Math.max(1, firstLineEnd + 1))), fields - 1);
+      // rows ≈ file size / first line's size, with some room (later lines may be shorter)
+      this.allocate(Math.max(16, Math.ceil((1.1 * (this.options.totalBytes ?? 0)) / Math.max(1, firstLineEnd + 1))), fields - 1);
       return 0;
     }
     this.line = 1;

@@ -25,18 +25,17 @@ const MAX_EXP: f32 = 6;
   return <u32>(r >> 16);
 }
 
-// ⟨x, y⟩ over n floats
+// ⟨x, y⟩ over n floats (four independent sums, so that the multiply-adds overlap)
 @inline function dot(x: usize, y: usize, n: i32): f32 {
-  let acc0 = splat(0), acc1 = splat(0), i = 0;
-  for (; i + 8 <= n; i += 8) {
+  let acc0 = splat(0), acc1 = splat(0), acc2 = splat(0), acc3 = splat(0), i = 0;
+  for (; i + 16 <= n; i += 16) {
     acc0 = madd(v128.load(x + 4 * i), v128.load(y + 4 * i), acc0);
     acc1 = madd(v128.load(x + 4 * i + 16), v128.load(y + 4 * i + 16), acc1);
+    acc2 = madd(v128.load(x + 4 * i + 32), v128.load(y + 4 * i + 32), acc2);
+    acc3 = madd(v128.load(x + 4 * i + 48), v128.load(y + 4 * i + 48), acc3);
   }
-  if (i + 4 <= n) {
-    acc0 = madd(v128.load(x + 4 * i), v128.load(y + 4 * i), acc0);
-    i += 4;
-  }
-  const s = f32x4.add(acc0, acc1);
+  for (; i + 4 <= n; i += 4) acc0 = madd(v128.load(x + 4 * i), v128.load(y + 4 * i), acc0);
+  const s = f32x4.add(f32x4.add(acc0, acc1), f32x4.add(acc2, acc3));
   let sum = f32x4.extract_lane(s, 0) + f32x4.extract_lane(s, 1) + f32x4.extract_lane(s, 2) + f32x4.extract_lane(s, 3);
   for (; i < n; i++) sum += load<f32>(x + 4 * i) * load<f32>(y + 4 * i);
   return sum;
@@ -65,9 +64,12 @@ const MAX_EXP: f32 = 6;
   }
 }
 
-// x = 0 over n floats
+// x = 0 over n floats (a SIMD loop: memory.fill is an out-of-line call in V8)
 @inline function zero(x: usize, n: i32): void {
-  memory.fill(x, 0, <usize>n * 4);
+  const z = splat(0);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) v128.store(x + 4 * i, z);
+  for (; i < n; i++) store<f32>(x + 4 * i, 0);
 }
 
 // First index with noise[index] ≥ value (bisect_left), searched between guide[value >> 15] and

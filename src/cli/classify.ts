@@ -11,7 +11,7 @@ import { ValueError } from '../errors.ts';
 import { SequenceClassifier, classify, trainClassifierEpoch, type SequenceClassifierConfig } from '../models/classifier.ts';
 import { encodeWords, wordIndex, wordTokens } from '../data/word-tokens.ts';
 import { afinnPredictions, loadSentimentSentences } from '../node/sentiment.ts';
-import { openVectors } from '../node/vectors.ts';
+import { openVectorsWithProgress } from './embed.ts';
 import { useBackend } from '../node/backends.ts';
 import { choiceOption, numberOption } from './args.ts';
 
@@ -33,7 +33,7 @@ export async function classifyCommand(values: Record<string, unknown>): Promise<
   const sentences = await loadSentimentSentences();
   const order = new Random(seed).shuffle(sentences.map((_, i) => i));
   const [dev, test, train] = [order.slice(0, order.length / 10 | 0), order.slice(order.length / 10 | 0, 2 * (order.length / 10 | 0)), order.slice(2 * (order.length / 10 | 0))];
-  const vectors = values.vectors ? await openVectors(values.vectors as string) : null;
+  const vectors = values.vectors ? await openVectorsWithProgress(values.vectors as string) : null;
 
   // vocabulary: the training words, and the other words the pretrained vectors know
   const tokens = sentences.map((s) => wordTokens(s.text, MAX_TOKENS));

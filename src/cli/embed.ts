@@ -62,6 +62,19 @@ export async function embedCommand(values: Values, positionals: string[]): Promi
 
 const SUBCOMMANDS = { train, similar, analogy, eval: evaluate, plot };
 
+/** openVectors with a progress line on a terminal (stderr) while a big file loads. */
+export function openVectorsWithProgress(spec: string): Promise<WordVectors> {
+  if (!process.stderr.isTTY) return openVectors(spec);
+  let shown = false;
+  return openVectors(spec, {
+    onProgress: ({ bytesRead, totalBytes, words }) => {
+      if (totalBytes < 50e6) return;
+      shown = true;
+      process.stderr.write(`\r\x1b[Kloading ${spec}: ${((100 * bytesRead) / totalBytes).toFixed(0)} % (${words.toLocaleString('en-US')} words)`);
+    },
+  }).finally(() => shown && process.stderr.write('\n'));
+}
+
 function outputMode(values: Values): OutputMode {
   return values.json ? 'json' : values.quiet ? 'quiet' : process.stdout.isTTY ? 'tty' : 'plain';
 }
@@ -156,7 +169,7 @@ function printRanking(results: { word: string; similarity: number }[]): void {
 
 async function similar(values: Values, args: string[]): Promise<number> {
   requireArgs(args, 2, 'similar VECTORS WORD [--topn 10]');
-  const vectors = await openVectors(args[0]);
+  const vectors = await openVectorsWithProgress(args[0]);
   vectors.vector(args[1]); // names an unknown word
   printRanking(vectors.mostSimilar({ positive: [args[1]], topn: numberOption(values, 'topn', 'positive-int') ?? 10 }));
   return 0;
@@ -165,7 +178,7 @@ async function similar(values: Values, args: string[]): Promise<number> {
 async function analogy(values: Values, args: string[]): Promise<number> {
   requireArgs(args, 4, 'analogy VECTORS A B C [--topn 5] [--method 3cosadd|3cosmul]');
   const [source, a, b, c] = args;
-  const vectors = await openVectors(source);
+  const vectors = await openVectorsWithProgress(source);
   const method = choiceOption(values, 'method', ['3cosadd', '3cosmul'] as const);
   printRanking(vectors.mostSimilar({ positive: [b, c], negative: [a], topn: numberOption(values, 'topn', 'positive-int') ?? 5, method }));
   return 0;
@@ -174,7 +187,7 @@ async function analogy(values: Values, args: string[]): Promise<number> {
 async function evaluate(values: Values, args: string[]): Promise<number> {
   requireArgs(args, 1, 'eval VECTORS [--analogies FILE] [--pairs FILE] [--json]');
   await useBackend(values.backend as string | undefined, numberOption(values, 'threads', 'positive-int')); // the analogy products
-  const vectors = await openVectors(args[0]);
+  const vectors = await openVectorsWithProgress(args[0]);
   const scores = await evaluationScores(vectors, values);
   if (values.json) console.log(JSON.stringify({ vectors: args[0], words: vectors.size, dim: vectors.dim, ...scores }));
   else console.log(`${args[0]}: ${vectors.size.toLocaleString('en-US')} words × ${vectors.dim}; ${describeScores(scores)}`);
@@ -186,7 +199,7 @@ async function plot(values: Values, args: string[]): Promise<number> {
   const out = values.out as string | undefined;
   if (!out || !/\.(svg|html)$/.test(out)) throw new ValueError('--out', 'a file name ending in .svg or .html', JSON.stringify(out ?? null));
   const [source, ...requested] = args;
-  const vectors = await openVectors(source);
+  const vectors = await openVectorsWithProgress(source);
   const count = numberOption(values, 'count', 'positive-int')!;
   const words = requested.length > 0 ? requested : vectors.words.slice(0, Math.min(count, vectors.size));
   const rows = new Float32Array(words.length * vectors.dim);

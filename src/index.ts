@@ -62,6 +62,7 @@ export * from './models/kinds.ts';
 export * from './models/vanilla-rnn.ts';
 export * from './train/index.ts';
 export * from './models/classifier.ts';
+export * from './models/word-classifier.ts';
 export * from './data/word-tokens.ts';
 export * from './sampling/index.ts';
 export * from './io/safetensors.ts';

@@ -81,9 +81,9 @@ test('embed errors: one line, the line number of a bad vectors file, unknown wor
   writeFileSync(join(dir, 'bad.txt'), '2 3\nx 1 2 3\ny 1 oops 3\n');
   const bad = rnnkit(['similar', join(dir, 'bad.txt'), 'x']);
   assert.equal(bad.status, 1);
-  assert.match(bad.stderr.trim(), /^rnnkit embed: error: .*bad\.txt, line 3: "oops" \(number 2\) is not a number$/);
+  assert.match(bad.stderr.trim(), /^rnnkit embed similar: error: .*bad\.txt, line 3: "oops" \(number 2\) is not a number$/);
   const unknown = rnnkit(['similar', run, 'zebra']);
-  assert.match(unknown.stderr.trim(), /^rnnkit embed: error: word: word not in the vocabulary: "zebra"$/);
+  assert.match(unknown.stderr.trim(), /^rnnkit embed similar: error: word: word not in the vocabulary: "zebra"$/);
   const allUnknown = rnnkit(['analogy', run, 'a', 'b', 'c']);
   assert.match(allUnknown.stderr, /none of the words is in the vocabulary: "b", "c", "a"/);
   const usage = rnnkit(['similar', run]);
@@ -98,17 +98,22 @@ test('embed errors: one line, the line number of a bad vectors file, unknown wor
   assert.ok(readFileSync(join(run, 'embed.json'), 'utf8').includes('"analogy_accuracy"'));
 });
 
-test('train --task classify --data sentiment with pretrained vectors (frozen), and the transfer example', () => {
+test('train --task classify --data sentiment with pretrained vectors (frozen); eval of its run; the transfer example', () => {
   const vectors = join(import.meta.dirname, 'fixtures', 'embeddings', 'small.txt');
+  const out = join(dir, 'classify');
   const r = spawnSync(process.execPath, [BIN, 'train', '--task', 'classify', '--data', 'sentiment', '--vectors', vectors, '--freeze',
-    '--cell', 'gru', '--hidden', '16', '--epochs', '1', '--json'], { encoding: 'utf8', timeout: 120_000 });
+    '--hidden', '16', '--epochs', '1', '--out', out, '--json'], { encoding: 'utf8', timeout: 120_000 });
   assert.equal(r.status, 0, r.stderr);
-  const done = JSON.parse(r.stdout.trim().split('\n').at(-1)!);
-  assert.equal(done.freeze, true);
-  assert.ok(done.coverage > 500, `coverage ${done.coverage}`);
-  assert.ok(done.test_accuracy > 0.4 && done.test_accuracy <= 1, `test accuracy ${done.test_accuracy}`);
-  assert.ok(Math.abs(done.afinn_test_accuracy - 0.73) < 0.08, `AFINN ${done.afinn_test_accuracy}`);
-  const noVectors = spawnSync(process.execPath, [BIN, 'train', '--task', 'classify', '--data', 'sentiment', '--freeze'], { encoding: 'utf8' });
+  const events = r.stdout.trim().split('\n').map((line) => JSON.parse(line));
+  const evaluation = events.filter((e) => e.event === 'evaluation').at(-1);
+  assert.ok(evaluation, r.stdout);
+  const metrics = evaluation.metrics ?? evaluation;
+  assert.ok(metrics.test_accuracy > 0.4 && metrics.test_accuracy <= 1, JSON.stringify(metrics));
+  assert.ok(Math.abs(metrics.afinn_test_accuracy - 0.73) < 0.08, JSON.stringify(metrics));
+  const evaluated = spawnSync(process.execPath, [BIN, 'eval', out], { encoding: 'utf8', timeout: 120_000 });
+  assert.equal(evaluated.status, 0, evaluated.stderr);
+  assert.match(evaluated.stdout, /^sentiment: dev accuracy \d+\.\d %, test accuracy \d+\.\d % \(AFINN lexicon on the same test sentences: \d+\.\d %\)/);
+  const noVectors = spawnSync(process.execPath, [BIN, 'train', '--task', 'classify', '--freeze', '--out', join(dir, 'x')], { encoding: 'utf8' });
   assert.match(noVectors.stderr, /--freeze: expected pretrained vectors to freeze \(--vectors\)/);
 
   const example = spawnSync(process.execPath, ['--import', 'tsx', 'examples/sentiment-transfer.ts', '--vectors', vectors, '--folds', '2', '--epochs', '1', '--limit', '200'],

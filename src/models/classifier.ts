@@ -5,13 +5,13 @@
  *   embedding → rnn (RNN/LSTM/GRU, stacked, optionally bidirectional, over per-row lengths)
  *   → final states of the top layer (both directions) → dropout → linear → class logits
  *
- * and its training epoch (shuffled batches, mean cross-entropy, one optimizer step per batch) and accuracy.
+ * and its predictions.
  */
 import type { Backend } from '../backend/backend.ts';
 import { Tensor, tensor, tidy } from '../tensor/tensor.ts';
 import type { Random } from '../tensor/random.ts';
 import { ValueError } from '../errors.ts';
-import { backward, noGrad } from '../autograd/tape.ts';
+import { noGrad } from '../autograd/tape.ts';
 import { reshape } from '../ops/basic.ts';
 import { concat, slice } from '../ops/shape.ts';
 import { crossEntropy } from '../ops/softmax.ts';
@@ -19,7 +19,6 @@ import { Module } from '../nn/module.ts';
 import { Dropout, Embedding, Linear } from '../nn/layers.ts';
 import { GRU, LSTM, RNN, type RecurrentLayer } from '../nn/rnn.ts';
 import { paddedBatch, type PaddedBatch } from '../data/batching.ts';
-import type { Optimizer } from '../optim/index.ts';
 
 export interface SequenceClassifierConfig {
   vocabSize: number;
@@ -77,27 +76,6 @@ export class SequenceClassifier extends Module {
   loss(batch: PaddedBatch, labels: Int32Array): Tensor {
     return crossEntropy(this.forward(batch).logits, tensor(labels, [labels.length], { dtype: 'int32', backend: this.backend }));
   }
-}
-
-/** One epoch over `rows` of (sequences, labels) in shuffled batches; returns the mean loss. */
-export function trainClassifierEpoch(
-  model: SequenceClassifier, optimizer: Optimizer, sequences: readonly Int32Array[], labels: ArrayLike<number>,
-  rows: readonly number[], batchSize: number, rng: Random,
-): number {
-  const order = rng.shuffle([...rows]);
-  let total = 0;
-  model.train();
-  for (let start = 0; start < order.length; start += batchSize) {
-    const part = order.slice(start, start + batchSize);
-    total += part.length * tidy(() => {
-      optimizer.zeroGrad();
-      const loss = model.loss(paddedBatch(part.map((r) => sequences[r]), PAD_ID), Int32Array.from(part, (r) => labels[r]));
-      backward(loss);
-      optimizer.step();
-      return loss.item();
-    });
-  }
-  return total / order.length;
 }
 
 /** The predicted class (arg max) of each of `rows`. */

@@ -45,7 +45,7 @@ export { dynamicRNN, type DynamicRNNOptions, type DynamicRNNResult } from './nn/
 // ---- errors -----------------------------------------------------------------------------------
 export {
   RnnkitError, ShapeError, ValueError, ModelFormatError, DisposedError, GraphError, MemoryLimitError, CheckpointError, VocabError,
-  BatchingError, CorpusError, formatShape, formatBytes, type CorpusErrorCode,
+  BatchingError, CorpusError, FileFormatError, UnknownWordError, MissingPretrainedError, formatShape, formatBytes, type CorpusErrorCode,
 } from './errors.ts';
 
 // ---- optimizers, data, models, sampling, io ---------------------------------------------------
@@ -79,7 +79,6 @@ export {
   type AnalogyOptions, type AnalogyResult, type AnalogySection, type Analogy, type WordPairOptions, type WordPairResult,
 } from './embeddings/evaluate.ts';
 export { VectorsReader, parseVectors, encodeVectors, parseWinkJson, VECTORS_FORMATS, type VectorsFormat, type ReaderOptions } from './embeddings/formats.ts';
-export { FileFormatError, UnknownWordError } from './embeddings/errors.ts';
 export { sentencesOf, buildVocabulary, encodeCorpus, type Vocabulary, type EncodedCorpus } from './embeddings/corpus.ts';
 export {
   trainWord2Vec, WORD2VEC_DEFAULTS, type Word2VecOptions, type Word2VecProgress, type Word2VecResult,

@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { FileFormatError, UnknownWordError } from '../src/embeddings/errors.ts';
+import { FileFormatError, UnknownWordError } from '../src/errors.ts';
 import { formatFloat32, parseDecimal, parseVectors, VectorsReader } from '../src/embeddings/formats.ts';
 import { WordVectors, type MostSimilarOptions } from '../src/embeddings/word-vectors.ts';
 import { loadWordVectors, saveWordVectors } from '../src/node/vectors.ts';

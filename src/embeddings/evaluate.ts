@@ -14,8 +14,7 @@
  * oovRatio = % of pairs skipped.
  */
 import { getBackend } from '../backend/registry.ts';
-import { ValueError } from '../errors.ts';
-import { FileFormatError } from './errors.ts';
+import { FileFormatError, ValueError } from '../errors.ts';
 import { topIndices, type WordVectors } from './word-vectors.ts';
 
 export interface AnalogyOptions {

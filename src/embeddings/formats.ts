@@ -11,8 +11,7 @@
  * arrays), so a file of any size is read in one pass with progress. A repeated word keeps its first
  * vector (as gensim does). Errors name the line.
  */
-import { ValueError } from '../errors.ts';
-import { FileFormatError } from './errors.ts';
+import { FileFormatError, ValueError } from '../errors.ts';
 import { WordVectors } from './word-vectors.ts';
 
 export type VectorsFormat = 'word2vec' | 'word2vec-binary' | 'glove';

@@ -4,8 +4,7 @@
  * doesntMatch, nearest words to any vector) and gensim's two evaluations. Words keep their order
  * (for trained or word2vec-format vectors: most frequent first, which `restrictVocab` relies on).
  */
-import { ValueError } from '../errors.ts';
-import { UnknownWordError } from './errors.ts';
+import { UnknownWordError, ValueError } from '../errors.ts';
 import { evaluateAnalogies, evaluateWordPairs, type AnalogyOptions, type AnalogyResult, type WordPairOptions, type WordPairResult } from './evaluate.ts';
 
 /** A word, or a vector of the same dimension standing for one (as gensim accepts both). */

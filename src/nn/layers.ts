@@ -2,7 +2,7 @@
 import type { Backend } from '../backend/backend.ts';
 import { Tensor } from '../tensor/tensor.ts';
 import { Random, globalRandom } from '../tensor/random.ts';
-import { positiveInteger, unitInterval } from '../errors.ts';
+import { ValueError, positiveInteger, unitInterval } from '../errors.ts';
 import { linear } from '../ops/basic.ts';
 import { embedding } from '../ops/embedding.ts';
 import { dropout } from '../ops/dropout.ts';

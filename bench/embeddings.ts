@@ -61,7 +61,7 @@ const W5_IMPLS = {
   },
   rnnkit: async (seed: number): Promise<Measurement> => {
     const out = join(tmpdir(), `rnnkit-bench-w5-${process.pid}`);
-    const { json, peakRssMb } = await timed(process.execPath, ['bin/rnnkit.js', 'embed', 'train', '--data', 'sotu', '--threads', '2', '--seed', String(seed), '--out', out, '--json'])
+    const { json, peakRssMb } = await timed(process.execPath, ['dist/cli/bin.js', 'embed', 'train', '--data', 'sotu', '--threads', '2', '--seed', String(seed), '--out', out, '--json'])
       .finally(() => rm(out, { recursive: true, force: true }));
     return { impl: `rnnkit-${json.backend}`, value: Number(json.words_per_s), peakRssMb, analogy: Number(json.analogy_accuracy), spearman: Number(json.wordsim353_spearman) };
   },

@@ -9,9 +9,12 @@ export { Random, globalRandom, manualSeed } from './tensor/random.ts';
 
 // ---- backends ---------------------------------------------------------------------------------
 export type { Backend, DType, F32, I32, Storage, UnaryOp, BinaryOp, RecurrentActivation, ClampArgs, ClampBackwardArgs } from './backend/backend.ts';
-export { registerBackend, getBackend, setBackend, listBackends } from './backend/registry.ts';
+export {
+  registerBackend, getBackend, setBackend, useBackend, listBackends, ready, setBackendProviders, REFERENCE_PROVIDER,
+  BackendNotReadyError, BackendUnavailableError, type BackendProvider, type ReadyOptions,
+} from './backend/registry.ts';
 export { ReferenceBackend } from './backend/reference/index.ts';
-export { createWasmBackend, browserPlatform, type WasmBackend, type WasmBackendOptions, type WasmPlatform } from './backend/wasm/index.ts';
+export { createWasmBackend, type BrowserPlatformOptions, type WasmBackend, type WasmBackendOptions } from './backend/wasm/index.ts';
 
 // ---- autograd ---------------------------------------------------------------------------------
 export { backward, noGrad, isGradEnabled, record, type BackwardOptions } from './autograd/tape.ts';

@@ -10,14 +10,13 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { chromium } from 'playwright-core';
 import { Random } from '../src/tensor/random.ts';
+import { run as cli } from './cli-helpers.ts';
 
-const BIN = join(import.meta.dirname, '..', 'bin', 'rnnkit.js');
 const dir = mkdtempSync(join(tmpdir(), 'rnnkit-embed-'));
 const run = join(dir, 'run');
 
 function rnnkit(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [BIN, 'embed', ...args], { encoding: 'utf8', timeout: 120_000, cwd: dir });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+  return cli(['embed', ...args], { cwd: dir });
 }
 
 // Sentences about animals or about countries, so that neighbours are predictable.
@@ -101,8 +100,8 @@ test('embed errors: one line, the line number of a bad vectors file, unknown wor
 test('train --task classify --data sentiment with pretrained vectors (frozen); eval of its run; the transfer example', () => {
   const vectors = join(import.meta.dirname, 'fixtures', 'embeddings', 'small.txt');
   const out = join(dir, 'classify');
-  const r = spawnSync(process.execPath, [BIN, 'train', '--task', 'classify', '--data', 'sentiment', '--vectors', vectors, '--freeze',
-    '--hidden', '16', '--epochs', '1', '--out', out, '--json'], { encoding: 'utf8', timeout: 120_000 });
+  const r = cli(['train', '--task', 'classify', '--data', 'sentiment', '--vectors', vectors, '--freeze',
+    '--hidden', '16', '--epochs', '1', '--out', out, '--json']);
   assert.equal(r.status, 0, r.stderr);
   const events = r.stdout.trim().split('\n').map((line) => JSON.parse(line));
   const evaluation = events.filter((e) => e.event === 'evaluation').at(-1);
@@ -110,10 +109,10 @@ test('train --task classify --data sentiment with pretrained vectors (frozen); e
   const metrics = evaluation.metrics ?? evaluation;
   assert.ok(metrics.test_accuracy > 0.4 && metrics.test_accuracy <= 1, JSON.stringify(metrics));
   assert.ok(Math.abs(metrics.afinn_test_accuracy - 0.73) < 0.08, JSON.stringify(metrics));
-  const evaluated = spawnSync(process.execPath, [BIN, 'eval', out], { encoding: 'utf8', timeout: 120_000 });
+  const evaluated = cli(['eval', out]);
   assert.equal(evaluated.status, 0, evaluated.stderr);
   assert.match(evaluated.stdout, /^sentiment: dev accuracy \d+\.\d %, test accuracy \d+\.\d % \(AFINN lexicon on the same test sentences: \d+\.\d %\)/);
-  const noVectors = spawnSync(process.execPath, [BIN, 'train', '--task', 'classify', '--freeze', '--out', join(dir, 'x')], { encoding: 'utf8' });
+  const noVectors = cli(['train', '--task', 'classify', '--freeze', '--out', join(dir, 'x')]);
   assert.match(noVectors.stderr, /--freeze: expected pretrained vectors to freeze \(--vectors\)/);
 
   const example = spawnSync(process.execPath, ['--import', 'tsx', 'examples/sentiment-transfer.ts', '--vectors', vectors, '--folds', '2', '--epochs', '1', '--limit', '200'],

@@ -1,27 +1,19 @@
-/** Choosing the compute backend in Node: the wasm backend where it loads, else the reference one. */
-import type { Backend } from '../backend/backend.ts';
-import { getBackend, registerBackend, setBackend } from '../backend/registry.ts';
-import { createWasmBackend } from '../backend/wasm/index.ts';
-import { ValueError } from '../errors.ts';
-
-export const BACKEND_NAMES = ['wasm', 'reference'] as const;
-export type BackendName = (typeof BACKEND_NAMES)[number];
+/**
+ * Node's backends, fastest first: the default backend is the first of NODE_BACKENDS that loads.
+ * Importing this module installs them as the registry's providers (rnnkit's Node entry point,
+ * rnnkit/node and the CLI do).
+ */
+import { REFERENCE_PROVIDER, setBackendProviders, type BackendProvider } from '../backend/registry.ts';
+import { createWasmBackendSync } from '../backend/wasm/node-platform.ts';
 
 /**
- * Makes `name` the current backend (default: wasm, falling back to reference if it cannot load).
- * `threads` sizes the wasm backend's worker pool (default: the available cores).
+ * Fastest first. Each provider's load is synchronous and throws an Error saying why its backend
+ * cannot run here (the reason shown when the default falls back to reference).
  */
-export async function useBackend(name?: string, threads?: number): Promise<Backend> {
-  if (name !== undefined && !BACKEND_NAMES.includes(name as BackendName)) {
-    throw new ValueError('backend', `one of ${BACKEND_NAMES.join(', ')}`, JSON.stringify(name));
-  }
-  if (name === 'reference') return setBackend('reference');
-  try {
-    const wasm = await createWasmBackend({ threads });
-    registerBackend(wasm);
-    return setBackend(wasm.name);
-  } catch (e) {
-    if (name === 'wasm') throw e;
-    return getBackend('reference');
-  }
-}
+export const NODE_BACKENDS: readonly BackendProvider[] = [
+  { name: 'wasm', load: ({ threads }) => createWasmBackendSync({ threads }) },
+  REFERENCE_PROVIDER,
+];
+setBackendProviders(NODE_BACKENDS);
+
+export const BACKEND_NAMES: readonly string[] = NODE_BACKENDS.map((p) => p.name);

@@ -4,7 +4,8 @@ export { CorpusError, type CorpusErrorCode } from '../errors.ts';
 export {
   saveCheckpoint, loadCheckpoint, loadCheckpointDir, writeCheckpointFiles, resolveCheckpointDir, writeFileAtomic, RunDirectory, OutputError, type Which,
 } from './checkpoint.ts';
-export { useBackend, BACKEND_NAMES } from './backends.ts';
+export { BACKEND_NAMES, NODE_BACKENDS } from './backends.ts';
+export { useBackend } from '../backend/registry.ts';
 export { loadOnnxFile, runOnnxTestDirectory } from './onnx.ts';
 export { loadTfjsModelFile } from './tfjs.ts';
 export {

@@ -42,15 +42,23 @@ export interface WorkerHandle {
   terminate(): unknown;
 }
 
+/** A worker just started: it joins the team's jobs once `ready` resolves (it rejects if the worker fails to start). */
+export interface StartedWorker {
+  handle: WorkerHandle;
+  ready: Promise<void>;
+}
+
 export interface WasmPlatform {
+  /** Bytes of one build of the kernel module (a file name of MODULE_BUILDS). */
+  readModule(file: string): Promise<BufferSource>;
   /**
-   * Compiles one build of the kernel module (a file name of build/wasm, see MODULE_BUILDS);
-   * resolves null when this engine cannot run it.
+   * Whether memory can be shared with workers here (Node; a cross-origin-isolated page). Where it
+   * cannot, the single-thread builds run over a memory of fixed size.
    */
-  loadModule(file: string): Promise<WebAssembly.Module | null>;
+  readonly sharedMemory: boolean;
   defaultThreads(): number;
-  /** Starts a worker running workerLoop of team-protocol.mjs; resolves once it waits for jobs. */
-  startWorker(init: WorkerInit): Promise<WorkerHandle>;
+  /** Starts a worker running workerLoop of team-protocol.mjs. */
+  startWorker(init: WorkerInit): StartedWorker;
 }
 
 export class GemmTeam {

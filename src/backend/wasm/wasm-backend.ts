@@ -4,10 +4,12 @@
  * into it, so no kernel call copies). Big matrix products are split across the GemmTeam.
  * Platform-neutral: the platform object loads the module and starts workers.
  */
-import type { Backend, BinaryOp, ClampArgs, ClampBackwardArgs, DType, F32, I32, PackedMatrix, RecurrentActivation, Storage, UnaryOp, Word2VecJob } from '../backend.ts';
+import type { BinaryOp, ClampArgs, ClampBackwardArgs, DType, F32, I32, PackedMatrix, RecurrentActivation, Storage, UnaryOp, Word2VecJob } from '../backend.ts';
 import { SIGMOID_TABLE, bisectLeft, longestChunk } from '../reference/word2vec.ts';
 import { WasmHeap } from './heap.ts';
-import { CONTROL_BYTES, GemmTeam, type WasmPlatform, type WorkerHandle } from './threads.ts';
+import type { WasmBackend, WasmBackendOptions } from './types.ts';
+import { ValueError } from '../../errors.ts';
+import { CONTROL_BYTES, GemmTeam, type WasmPlatform } from './threads.ts';
 import { ROW_COUNT, type RowKernel } from './team-protocol.mjs';
 
 /** Exports of the kernel module (src/backend/wasm/assembly/index.ts); pointers are byte offsets. */
@@ -73,7 +75,7 @@ const UNARY_CODE: Record<UnaryOp, number> = { tanh: 0, sigmoid: 1, relu: 2, exp:
 const BINARY_CODE: Record<BinaryOp, number> = { add: 0, sub: 1, mul: 2, div: 3 };
 const ACTIVATION_CODE: Record<RecurrentActivation, number> = { tanh: 0, relu: 1 };
 
-/** Pages of the module's memory (must match `--initialMemory` / `--maximumMemory` of build:wasm). */
+/** Pages of the module's memory (must match `--initialMemory` / `--maximumMemory` in scripts/build-wasm.mjs). */
 const INITIAL_PAGES = 64;
 const MAXIMUM_PAGES = 32768;
 /** Products below this many multiply-adds run on the calling thread only. */
@@ -89,43 +91,83 @@ const PARALLEL_MIN_ZERO_FLOATS = 1 << 18;
 const PARALLEL_MIN_CELL_ELEMENTS = 4096;
 
 /**
- * The two builds of the kernel module (package.json, build:wasm): with relaxed SIMD, whose fused
- * multiply-add the engine maps to the CPU's FMA instruction (bench/gemm.ts on the W1 shapes: 31 →
- * 39 GFLOP/s per thread on an AMD EPYC), and plain SIMD128 for engines without it. Products round
- * differently (once per multiply-add, or twice), so runs are bit-identical only on the same build.
+ * The builds of the kernel module (scripts/build-wasm.mjs). Each comes with relaxed SIMD, whose
+ * fused multiply-add the engine maps to the CPU's FMA instruction (bench/gemm.ts on the W1 shapes:
+ * 31 → 39 GFLOP/s per thread on an AMD EPYC), and in plain SIMD128 for engines without it. Products
+ * round differently (once per multiply-add, or twice), so runs are bit-identical only on the same
+ * kind. The shared builds import a shared, growable memory, for a team of worker threads (Node; a
+ * cross-origin-isolated page); the single-thread builds are the same kernels over a memory that is
+ * not shared (a page without cross-origin isolation), of a fixed size, since growing a memory that
+ * is not shared would detach every tensor's view into it.
  */
-export const MODULE_BUILDS = { fused: 'rnnkit-relaxed.wasm', plain: 'rnnkit.wasm' } as const;
+export const MODULE_BUILDS = {
+  shared: { fused: 'rnnkit-relaxed.wasm', plain: 'rnnkit.wasm' },
+  single: { fused: 'rnnkit-relaxed-single.wasm', plain: 'rnnkit-single.wasm' },
+} as const;
 
-export interface WasmBackendOptions {
-  /** Threads for big matrix products (the calling thread included); default: the platform's core count. */
-  threads?: number;
-  /**
-   * Use the fused multiply-add build: true requires it, false takes the plain SIMD128 build;
-   * default: fused where the engine runs relaxed SIMD.
-   */
-  fusedMultiplyAdd?: boolean;
+/** Memory of a single-thread build when WasmBackendOptions.memoryBytes is not given. */
+const DEFAULT_SINGLE_MEMORY_BYTES = 256 * 2 ** 20;
+
+/** A compiled build of the kernel module. */
+export interface KernelModule {
+  module: WebAssembly.Module;
+  /** Whether it is a fused multiply-add (relaxed SIMD) build. */
+  fused: boolean;
+  /** Whether it imports shared memory (a team of threads) or is a single-thread build. */
+  shared: boolean;
 }
 
-async function loadKernelModule(platform: WasmPlatform, fused: boolean | undefined): Promise<{ module: WebAssembly.Module; fused: boolean }> {
+/**
+ * Which build to compile: the fused one where the engine validates it (unless `fused` is false),
+ * else the plain one. `bytesOf` reads a build (a file name of MODULE_BUILDS).
+ */
+export function selectBuild(shared: boolean, fused: boolean | undefined, bytesOf: (file: string) => BufferSource): { bytes: BufferSource; fused: boolean } {
+  const builds = shared ? MODULE_BUILDS.shared : MODULE_BUILDS.single;
   if (fused !== false) {
-    const module = await platform.loadModule(MODULE_BUILDS.fused);
-    if (module) return { module, fused: true };
+    const bytes = bytesOf(builds.fused);
+    if (WebAssembly.validate(bytes)) return { bytes, fused: true };
     if (fused) throw new Error('createWasmBackend: fusedMultiplyAdd: true needs relaxed SIMD, which this JavaScript engine lacks');
   }
-  const module = await platform.loadModule(MODULE_BUILDS.plain);
-  if (!module) throw new Error('wasm backend: this JavaScript engine cannot run WebAssembly SIMD128 with threads');
-  return { module, fused: false };
+  const bytes = bytesOf(builds.plain);
+  if (!WebAssembly.validate(bytes)) throw new Error(`wasm backend: this JavaScript engine cannot run WebAssembly SIMD128${shared ? ' with threads' : ''}`);
+  return { bytes, fused: false };
 }
 
-export async function instantiateWasmBackend(platform: WasmPlatform, options: WasmBackendOptions = {}): Promise<WasmBackend> {
-  const threads = options.threads ?? platform.defaultThreads();
-  if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`createWasmBackend: threads must be an integer ≥ 1, got ${threads}`);
-  const { module, fused } = await loadKernelModule(platform, options.fusedMultiplyAdd);
-  const memory = new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: MAXIMUM_PAGES, shared: true });
-  const instance = await WebAssembly.instantiate(module, { env: { memory } });
+/** Reads and compiles the build selectBuild picks, asynchronously (as a browser must). */
+export async function compileKernelModule(platform: WasmPlatform, fused: boolean | undefined): Promise<KernelModule> {
+  const shared = platform.sharedMemory;
+  const builds = shared ? MODULE_BUILDS.shared : MODULE_BUILDS.single;
+  const files = fused === false ? [builds.plain] : [builds.fused, builds.plain];
+  const read = new Map<string, BufferSource>(await Promise.all(files.map(async (file) => [file, await platform.readModule(file)] as const)));
+  const chosen = selectBuild(shared, fused, (file) => read.get(file)!);
+  return { module: await WebAssembly.compile(chosen.bytes), fused: chosen.fused, shared };
+}
+
+/** A backend and the promise that its GEMM workers are up (they join its jobs as they come up). */
+export interface StartedWasmBackend {
+  backend: WasmBackend;
+  workersReady: Promise<void>;
+}
+
+/**
+ * Creates the backend synchronously over a compiled build: instantiates it over a new memory and
+ * starts its GEMM workers without waiting for them. Until a worker is up, the calling thread
+ * computes the slabs it would have taken, so results do not depend on when workers join.
+ */
+export function startWasmBackend(kernel: KernelModule, platform: WasmPlatform, options: WasmBackendOptions = {}): StartedWasmBackend {
+  const threads = options.threads ?? (kernel.shared ? platform.defaultThreads() : 1);
+  if (!Number.isInteger(threads) || threads < 1) throw new ValueError('threads', 'an integer ≥ 1', String(threads));
+  if (threads > 1 && !kernel.shared) {
+    throw new ValueError('threads', '1 on a page that is not cross-origin isolated (more threads share memory, which needs the COOP/COEP headers)', String(threads));
+  }
+  const pages = kernel.shared ? MAXIMUM_PAGES : singleBuildPages(options.memoryBytes ?? DEFAULT_SINGLE_MEMORY_BYTES);
+  const memory = new WebAssembly.Memory(kernel.shared
+    ? { initial: INITIAL_PAGES, maximum: pages, shared: true }
+    : { initial: pages, maximum: pages });
+  const instance = new WebAssembly.Instance(kernel.module, { env: { memory } });
   const kernels = instance.exports as unknown as Kernels;
   let team: GemmTeam | null = null; // big reused blocks are cleared by the team once it exists
-  const heap = new WasmHeap(memory, kernels.heapBase(), MAXIMUM_PAGES * 65536, (offset, bytes) => {
+  const heap = new WasmHeap(memory, kernels.heapBase(), pages * 65536, (offset, bytes) => {
     const n = bytes / 4;
     if (team && team.threads > 1 && n >= PARALLEL_MIN_ZERO_FLOATS) team.rows('fill', n, [offset, 0, n], [4, 0, ROW_COUNT]);
     else kernels.fill(offset, 0, n);
@@ -133,12 +175,30 @@ export async function instantiateWasmBackend(platform: WasmPlatform, options: Wa
   const scratchBytes = kernels.gemmScratchBytes();
   kernels.gemmInit(heap.allocBytes(scratchBytes));
   const control = heap.allocBytes(CONTROL_BYTES);
-  const workers: WorkerHandle[] = await Promise.all(
-    Array.from({ length: threads - 1 }, () =>
-      platform.startWorker({ module, memory, control, scratch: heap.allocBytes(scratchBytes) })),
-  );
-  team = new GemmTeam(memory, control, workers, kernels);
-  return new WasmBackend(kernels, heap, team, fused);
+  const workers = Array.from({ length: threads - 1 }, () =>
+    platform.startWorker({ module: kernel.module, memory, control, scratch: heap.allocBytes(scratchBytes) }));
+  team = new GemmTeam(memory, control, workers.map((w) => w.handle), kernels);
+  return { backend: new WasmBackendImpl(kernels, heap, team, kernel.fused), workersReady: Promise.all(workers.map((w) => w.ready)).then(() => {}) };
+}
+
+function singleBuildPages(bytes: number): number {
+  const pages = Math.ceil(bytes / 65536);
+  if (!Number.isFinite(bytes) || pages < INITIAL_PAGES || pages > MAXIMUM_PAGES) {
+    throw new ValueError('memoryBytes', `a size from ${INITIAL_PAGES * 65536} to ${MAXIMUM_PAGES * 65536} bytes`, String(bytes));
+  }
+  return pages;
+}
+
+/** Creates the backend and waits until its GEMM workers are up (closing it if one fails to start). */
+export async function instantiateWasmBackend(platform: WasmPlatform, options: WasmBackendOptions = {}): Promise<WasmBackend> {
+  const { backend, workersReady } = startWasmBackend(await compileKernelModule(platform, options.fusedMultiplyAdd), platform, options);
+  try {
+    await workersReady;
+  } catch (e) {
+    backend.close();
+    throw e;
+  }
+  return backend;
 }
 
 /** A packed right operand: packRight's layout in the module's memory. */
@@ -146,8 +206,8 @@ interface WasmPacked extends PackedMatrix {
   data: F32;
 }
 
-export class WasmBackend implements Backend {
-  readonly name = 'wasm';
+export class WasmBackendImpl implements WasmBackend {
+  readonly name = 'wasm' as const;
   /** Byte address of element `off` of an array of this backend; 0 stands for an absent (null) array. */
   private readonly at: (x: Storage | null, off?: number) => number;
 

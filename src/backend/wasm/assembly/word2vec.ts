@@ -200,7 +200,14 @@ export function word2vecWork(args: usize, slot: i32, maxJobs: i32): i32 {
   const scratch = <usize>arg(args, ARG_SCRATCH) + <usize>slot * <usize>scratchBytes, longest = arg(args, ARG_LONGEST);
   let ran = 0;
   while (ran < maxJobs) {
-    const job = atomic.add<i32>(args + <usize>ARG_NEXT_JOB * 4, 1);
+    // Single-thread builds (no threads feature) have no atomics and no other thread to race with.
+    const counter = args + <usize>ARG_NEXT_JOB * 4;
+    let job: i32;
+    if (ASC_FEATURE_THREADS) job = atomic.add<i32>(counter, 1);
+    else {
+      job = load<i32>(counter);
+      store<i32>(counter, job + 1);
+    }
     if (job >= jobs) break;
     trainJob(args, job, scratch, longest);
     ran++;

@@ -4,6 +4,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 
 const CLI = ['--import', import.meta.resolve('tsx'), join(import.meta.dirname, '..', 'src', 'cli', 'bin.ts')];
 
@@ -30,4 +31,18 @@ export function runAsync(args: readonly string[]): Promise<CliResult> {
   child.stdout!.on('data', (chunk) => (stdout += chunk));
   child.stderr!.on('data', (chunk) => (stderr += chunk));
   return new Promise((resolve) => child.on('close', (status, signal) => resolve({ status, signal, stdout, stderr })));
+}
+
+/** The command's `main` in this process (no start-up cost): for commands that neither train nor read stdin. */
+export async function runInProcess(args: readonly string[]): Promise<{ status: number; stdout: string; stderr: string }> {
+  const { main } = await import('../src/cli/main.ts');
+  const collect = () => {
+    const stream = new PassThrough();
+    let text = '';
+    stream.on('data', (chunk) => (text += chunk));
+    return { stream, text: () => text };
+  };
+  const out = collect(), err = collect();
+  const status = await main([...args], { stdout: out.stream, stderr: err.stream });
+  return { status, stdout: out.text(), stderr: err.text() };
 }

@@ -51,8 +51,10 @@ function isUserError(e: unknown): e is Error {
   return e instanceof Error && typeof err.code === 'string' && typeof err.syscall === 'string';
 }
 
-export async function main(argv: string[]): Promise<number> {
-  const out = new Output();
+/** Runs `rnnkit ARGV…`; resolves to the exit status. `stdout` / `stderr` default to the process's. */
+export async function main(argv: string[], io: { stdout?: NodeJS.WritableStream; stderr?: NodeJS.WritableStream } = {}): Promise<number> {
+  const out = new Output(io.stdout);
+  const stderr = io.stderr ?? process.stderr;
   const [first] = argv;
   if (first === '--version' || first === '-V') {
     out.line(version());
@@ -87,7 +89,7 @@ export async function main(argv: string[]): Promise<number> {
     return await command.run(args, out);
   } catch (e) {
     if (!isUserError(e)) throw e;
-    process.stderr.write(`rnnkit ${name}: error: ${e.message.split('\n')[0]}\n`);
+    stderr.write(`rnnkit ${name}: error: ${e.message.split('\n')[0]}\n`);
     return e instanceof UsageError ? 2 : 1;
   }
 }

@@ -5,7 +5,7 @@
 export class Output {
   closed = false;
 
-  constructor(private readonly stream: NodeJS.WriteStream = process.stdout) {
+  constructor(private readonly stream: NodeJS.WritableStream & { isTTY?: boolean } = process.stdout) {
     // EPIPE (reader gone) and every write after it: stop writing instead of crashing
     stream.on('error', () => {
       this.closed = true;

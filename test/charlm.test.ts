@@ -66,6 +66,18 @@ test('samples never contain a marker token: a sequence model draws neither <s> n
   }
 });
 
+test('stream() runs at the speed of generation (no timer wait per character)', async () => {
+  const vocab = CharVocab.fromText('abcdefgh');
+  const model = new CharLM(vocab, { cell: 'lstm', embeddingSize: 4, hiddenSize: 8, numLayers: 1, dropout: 0, sequences: false }, { rng: new Random(2) });
+  const started = performance.now();
+  let count = 0;
+  for await (const _ of model.stream({ length: 2000, seed: 1 })) count++;
+  const ms = performance.now() - started;
+  assert.equal(count, 2000);
+  // waiting for a timer per character (≥ 1 ms each) took ≥ 2 s
+  assert.ok(ms < 1000, `2,000 characters took ${ms.toFixed(0)} ms`);
+});
+
 test('trainCharLM lowers validation bits per character; samples are seeded', () => {
   const text = 'abcabdabcabd '.repeat(300);
   const { model, trainer } = trainCharLM(text, { hiddenSize: 24, numLayers: 1, embeddingSize: 8, batchSize: 8, seqLen: 16, steps: 120, lr: 1e-2 });

@@ -184,6 +184,18 @@ test('--version; every command\'s --help lists every option with its description
   assert.ok(TASKS.every((t) => run(['train', '--help']).stdout.includes(`options of --task ${t.name}`)));
 });
 
+test('a closed stdout (rnnkit train --json | head) stops training quietly and saves it', async () => {
+  const out = join(dir, 'closed');
+  const child = spawnCli([...SMALL, '--steps', '100000', '--json', '--out', out]);
+  let stderr = '';
+  child.stderr!.on('data', (chunk) => (stderr += chunk));
+  child.stdout!.once('data', () => child.stdout!.destroy());
+  const status = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  assert.equal(status, 0);
+  assert.equal(stderr, '');
+  assert.ok(JSON.parse(file(join(out, 'last', 'model.json')).toString()).step < 100000);
+});
+
 test('a closed stdout (rnnkit sample … | head) ends quietly and at once', async () => {
   const child = spawnCli(['sample', join(dir, 'full'), '--backend', 'reference', '--length', '1000000', '--seed', '1']);
   let stderr = '';

@@ -4,14 +4,8 @@
  * marked, the latest previews, and the sections a task adds (tables, heat maps such as a
  * confusion matrix or attention weights, text). Portable: writing the file is the caller's job.
  */
-import type { MetricSpec } from './task.ts';
+import type { MetricSpec, ReportSection } from './task.ts';
 import type { LossPoint } from './loss-curve.ts';
-
-export type ReportSection =
-  | { kind: 'text'; title: string; text: string }
-  | { kind: 'table'; title: string; columns: string[]; rows: (string | number)[][] }
-  /** A heat map: values[r][c] shaded from the smallest (white) to the largest (dark). */
-  | { kind: 'matrix'; title: string; rowLabels: string[]; columnLabels: string[]; values: number[][]; rowTitle?: string; columnTitle?: string };
 
 export interface ReportData {
   title: string;

@@ -8,7 +8,6 @@ import type { Tensor } from '../tensor/tensor.ts';
 import type { Random } from '../tensor/random.ts';
 import type { Module } from '../nn/module.ts';
 import type { NamedArray } from '../io/safetensors.ts';
-import type { ReportSection } from './report.ts';
 
 /** The dev metric that picks the best checkpoint and drives early stopping. */
 export interface MetricSpec {
@@ -22,6 +21,13 @@ export interface MetricSpec {
 
 /** Named numbers of one evaluation; holds at least the task's metric. */
 export type Metrics = Record<string, number>;
+
+/** A part of the report page a task adds (src/train/report.ts draws it). */
+export type ReportSection =
+  | { kind: 'text'; title: string; text: string }
+  | { kind: 'table'; title: string; columns: string[]; rows: (string | number)[][] }
+  /** A heat map: values[r][c] shaded from the smallest (white) to the largest (dark). */
+  | { kind: 'matrix'; title: string; rowLabels: string[]; columnLabels: string[]; values: number[][]; rowTitle?: string; columnTitle?: string };
 
 export interface TaskEvaluation {
   metrics: Metrics;

@@ -12,8 +12,8 @@ import { SGD, Adam, AdamW, RMSprop, Adagrad, clipGradNorm, type Optimizer, type 
 import { RnnkitError, ValueError, nonNegative, positiveInteger } from '../errors.ts';
 import { nextTurn } from '../event-loop.ts';
 import { LossCurve, type LossCurveState, type LossPoint } from './loss-curve.ts';
-import type { TaskEvaluation, Metrics, MetricSpec, StepContext, TaskState, TrainingTask } from './task.ts';
-import type { ReportData, ReportSection } from './report.ts';
+import type { ReportSection, TaskEvaluation, Metrics, MetricSpec, StepContext, TaskState, TrainingTask } from './task.ts';
+import type { ReportData } from './report.ts';
 
 export const OPTIMIZER_NAMES = ['adam', 'adamw', 'sgd', 'rmsprop', 'adagrad'] as const;
 export type OptimizerName = (typeof OPTIMIZER_NAMES)[number];

@@ -8,8 +8,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { Random } from '../src/tensor/random.ts';
+import { tensor } from '../src/tensor/tensor.ts';
 import { CharLM } from '../src/models/charlm.ts';
 import { decodeCheckpoint, encodeCheckpoint, type CheckpointFiles } from '../src/io/checkpoint.ts';
 import { decodeSafetensors, encodeSafetensors } from '../src/io/safetensors.ts';
@@ -148,4 +150,41 @@ test('model.safetensors is the plain safetensors layout PyTorch reads: 8-byte he
   const [start, end] = header[name].data_offsets;
   const data = new Float32Array(bytes.slice(8 + headerLength + start, 8 + headerLength + end).buffer);
   assert.deepEqual(Array.from(data), Array.from(p.f32.subarray(0, p.size)));
+});
+
+const PYTHON = '/usr/bin/python3';
+const hasTorch = spawnSync(PYTHON, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0;
+
+test('PyTorch loads model.safetensors as the state_dict of Embedding → LSTM → Linear and computes the same logits', { skip: hasTorch ? false : `${PYTHON} has no torch` }, () => {
+  const { vocab, data } = prepareLanguageModelData({ kind: 'text', source: 'test', text }, 0);
+  const model = new CharLM(vocab, { cell: 'lstm', embeddingSize: 5, hiddenSize: 7, numLayers: 2, dropout: 0, sequences: false }, { rng: new Random(4) });
+  const path = join(dir, 'torch');
+  saveCheckpoint(path, model, { step: 0 });
+  const ids = Array.from(data.train.subarray(0, 6));
+  // safetensors.torch.load_file's reading, spelt out (the safetensors package may be absent): header length, JSON header, raw data
+  const script = `
+import json, struct, sys, torch
+raw = open(sys.argv[1], 'rb').read()
+n = struct.unpack('<Q', raw[:8])[0]
+header = json.loads(raw[8:8 + n])
+state = {k: torch.frombuffer(bytearray(raw[8 + n + v['data_offsets'][0]:8 + n + v['data_offsets'][1]]), dtype=torch.float32).reshape(v['shape'])
+         for k, v in header.items() if k != '__metadata__'}
+class CharLM(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.embedding = torch.nn.Embedding(${vocab.size}, 5)
+        self.rnn = torch.nn.LSTM(5, 7, num_layers=2)
+        self.linear = torch.nn.Linear(7, ${vocab.size})
+m = CharLM()
+m.load_state_dict(state, strict=True)
+with torch.no_grad():
+    out, _ = m.rnn(m.embedding(torch.tensor(json.loads(sys.argv[2])).view(-1, 1)))
+    print(json.dumps(m.linear(out).flatten().tolist()))
+`;
+  const r = spawnSync(PYTHON, ['-c', script, join(path, 'model.safetensors'), JSON.stringify(ids)], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const torchLogits = JSON.parse(r.stdout) as number[];
+  const ours = model.net.forward(tensor(ids, [ids.length, 1], { dtype: 'int32' })).logits.toArray();
+  const diff = Math.max(...ours.map((v, i) => Math.abs(v - torchLogits[i])));
+  assert.ok(diff < 1e-5, `largest difference ${diff}`);
 });

@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -138,6 +138,20 @@ test('writeCheckpointFiles publishes by rename; a run directory loads best first
   assert.throws(() => new RunDirectory('/proc/rnnkit').checkWritable(), /cannot write to \/proc\/rnnkit \(E[A-Z]+\)/);
 });
 
+test('a run directory is held by one training process; the lock of a killed one is taken over', () => {
+  const run = new RunDirectory(join(dir, 'locked'));
+  run.checkWritable();
+  const release = run.lock();
+  writeFileSync(join(run.dir, 'lock'), String(process.ppid)); // as if the parent (alive) held it
+  assert.throws(() => run.lock(), /is in use by another training process \(pid \d+\)/);
+  writeFileSync(join(run.dir, 'lock'), '2147483646'); // no such process
+  const again = run.lock();
+  assert.equal(readFileSync(join(run.dir, 'lock'), 'utf8'), String(process.pid));
+  again();
+  release();
+  assert.deepEqual(readdirSync(run.dir), []);
+});
+
 test('model.safetensors is the plain safetensors layout PyTorch reads: 8-byte header length, JSON header, F32 data', () => {
   const { model, files } = trainedFiles(1);
   const bytes = files['model.safetensors'];
@@ -160,7 +174,7 @@ test('PyTorch loads model.safetensors as the state_dict of Embedding â†’ LSTM â†
   const model = new CharLM(vocab, { cell: 'lstm', embeddingSize: 5, hiddenSize: 7, numLayers: 2, dropout: 0, sequences: false }, { rng: new Random(4) });
   const path = join(dir, 'torch');
   saveCheckpoint(path, model, { step: 0 });
-  const ids = Array.from(data.train.subarray(0, 6));
+  const ids = Array.from((data.train as Int32Array).subarray(0, 6));
   // safetensors.torch.load_file's reading, spelt out (the safetensors package may be absent): header length, JSON header, raw data
   const script = `
 import json, struct, sys, torch

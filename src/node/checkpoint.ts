@@ -8,9 +8,10 @@
  * model.json (killed between the renames, or in a first save after model.json), else `DIR.old`.
  *
  * A training run is a directory holding `last/` (the latest checkpoint, with the training state),
- * `best/` (the checkpoint of the best evaluation so far) and `report.html`.
+ * `best/` (the checkpoint of the best evaluation so far), `report.html`, and while a process
+ * trains in it, `lock`.
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Backend } from '../backend/backend.ts';
 import { RnnkitError } from '../errors.ts';
@@ -25,8 +26,18 @@ import { modelKind } from '../models/kinds.ts';
 export class OutputError extends RnnkitError {}
 
 const NEW = '.new', OLD = '.old';
+const LOCK = 'lock';
 /** Temporary files of atomic single-file writes: `NAME.tmp-PID`. */
 const TMP = /\.tmp-\d+$/;
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
 
 /** Writes `bytes` to `path` and flushes them to the disk. */
 function writeDurable(path: string, bytes: Uint8Array | string): void {
@@ -190,6 +201,27 @@ export class RunDirectory {
       rmSync(dir + OLD, { recursive: true, force: true });
     }
     for (const name of readdirSync(this.dir)) if (TMP.test(name)) rmSync(join(this.dir, name), { force: true });
+  }
+
+  /**
+   * Claims the directory for one training process (`DIR/lock` holds its pid); a lock whose process
+   * is gone (killed) is taken over. Returns the release function.
+   */
+  lock(): () => void {
+    const path = join(this.dir, LOCK);
+    for (;;) {
+      try {
+        writeFileSync(path, String(process.pid), { flag: 'wx' });
+        return () => rmSync(path, { force: true });
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      }
+      const pid = Number(readFileSync(path, 'utf8'));
+      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid)) {
+        throw new OutputError(`${this.dir} is in use by another training process (pid ${pid}): wait for it, or stop it`);
+      }
+      rmSync(path, { force: true });
+    }
   }
 
   /** Removes a previous run's checkpoints and report (for `--force`); the directory stays. */

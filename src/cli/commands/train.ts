@@ -19,7 +19,7 @@ import type { Command } from '../command.ts';
 import { warn, type Output } from '../output.ts';
 import { Progress, type OutputMode } from '../progress.ts';
 import { TASKS, findTask } from '../tasks/index.ts';
-import type { TaskSetup } from '../tasks/task.ts';
+import type { CliTask, TaskSetup } from '../tasks/task.ts';
 
 /** When no budget is given: a few minutes, enough to see the model learn. */
 const DEFAULT_MINUTES = 3;
@@ -96,11 +96,11 @@ function loadForResume(path: string, backend: Backend): LoadedCheckpoint & { dir
 }
 
 async function train(args: ParsedArgs, out: Output): Promise<number> {
-  const { values, given } = args;
+  const { values } = args;
   if (args.positionals.length > 0) throw new UsageError(`rnnkit train takes no positional arguments, got ${JSON.stringify(args.positionals[0])} (data is --data NAME|PATH)`);
   const mode: OutputMode = values.json ? 'json' : values.quiet ? 'quiet' : out.isTTY ? 'tty' : 'plain';
   const resume = values.resume as string | undefined;
-  let cliTask = findTask(values.task as string)!;
+  const cliTask = findTask(values.task as string)!;
   const data = (values.data as string | undefined) ?? cliTask.defaultData;
 
   // The run directory: never replace a run by accident; prove it writable before any work.
@@ -112,7 +112,21 @@ async function train(args: ParsedArgs, out: Output): Promise<number> {
     throw new UsageError(`${outDir} already holds a run: continue it with --resume ${outDir}, or replace it with --force`);
   }
   run.checkWritable();
-  run.recover();
+  const unlock = run.lock();
+  try {
+    run.recover();
+    return await trainIn(run, continuing, args, out, mode, cliTask, data);
+  } finally {
+    unlock();
+  }
+}
+
+/** Training in a run directory this process holds. */
+async function trainIn(run: RunDirectory, continuing: boolean, args: ParsedArgs, out: Output, mode: OutputMode, newTask: CliTask, data: string): Promise<number> {
+  let cliTask = newTask;
+  const { values, given } = args;
+  const resume = values.resume as string | undefined;
+  const outDir = run.dir;
 
   const backend = useBackend(values.backend as string | undefined, values.threads as number | undefined);
   let setup: TaskSetup;

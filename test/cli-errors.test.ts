@@ -64,12 +64,7 @@ interface Row {
   message: RegExp;
   /** Run as this user (the unreadable-file row, as root). */
   uid?: number;
-  /** Why the row may still fail (reported, not counted). */
-  pending?: string;
 }
-
-/** The loader rows whose typed errors come with the "mem" branch (src/io/safetensors.ts, model size checks). */
-const MEM = 'typed loader errors land with the memory-safety branch';
 
 function rows(): Row[] {
   const big = join(dir, 'big.txt');
@@ -90,15 +85,15 @@ function rows(): Row[] {
     { name: 'fractional --seed (train)', args: train('--seed', '1.5'), message: /--seed: expected an integer in \[0, 4294967295\], got "1.5"/ },
     { name: 'fractional --seed (sample)', args: ['sample', RUN, '--seed', '0.5'], message: /--seed: expected an integer/ },
     {
-      name: 'safetensors header null', pending: MEM, message: /model\.safetensors/,
+      name: 'safetensors header null', message: /model\.safetensors/,
       args: evaluate(corrupt('null-header', { weights: (_, data) => [null, data] })),
     },
     {
-      name: 'safetensors entry null', pending: MEM, message: /model\.safetensors/,
+      name: 'safetensors entry null', message: /model\.safetensors/,
       args: evaluate(corrupt('null-entry', { weights: (h, data) => [{ ...h, [tensors(h)[0][0]]: null }, data] })),
     },
     {
-      name: 'safetensors offsets not integers', pending: MEM, message: /model\.safetensors/,
+      name: 'safetensors offsets not integers', message: /model\.safetensors/,
       args: evaluate(corrupt('fractional-offsets', {
         weights: (h, data) => {
           const [name, e] = tensors(h)[0];
@@ -107,7 +102,7 @@ function rows(): Row[] {
       })),
     },
     {
-      name: 'safetensors overlapping offsets', pending: MEM, message: /model\.safetensors/,
+      name: 'safetensors overlapping offsets', message: /model\.safetensors/,
       args: evaluate(corrupt('overlap', {
         weights: (h, data) => {
           const [[a, ea], [b, eb]] = tensors(h);
@@ -124,9 +119,10 @@ function rows(): Row[] {
       name: 'model.json training: {}', message: /model\.json: training\.options: expected an object/,
       args: evaluate(corrupt('empty-training', { from: 'last', json: (j) => { j.training = {}; } })),
     },
+    { name: 'model too big for the backend\'s memory (train)', args: ['train', '--data', corpus, '--hidden', '100000', '--out', RUN, '--force'], message: /the model \([\d,]+ float32 parameters\) needs 447 GiB; the wasm backend holds at most 2\.00 GiB/ },
     {
-      name: 'model too big for the backend\'s memory', pending: MEM, message: /memory|too (big|large)/,
-      args: ['eval', corrupt('huge', { json: (j) => { (j.model as { config: { hiddenSize: number; numLayers: number } }).config.hiddenSize = 200_000; } })],
+      name: 'model.json describing a model bigger than its weights', message: /huge\/model\.json: .*needs 596 GiB; the wasm backend holds at most 2\.00 GiB/,
+      args: ['eval', corrupt('huge', { json: (j) => { (j.model as { config: { hiddenSize: number } }).config.hiddenSize = 200_000; } })],
     },
   ];
 }
@@ -143,7 +139,7 @@ test('every case of Deliver 7: one line on stderr, non-zero exit, no stack trace
   assert.equal(trained.status, 0, trained.stderr);
   const table = rows();
   const before = fingerprint(dir);
-  await Promise.all(table.map((row) => t.test(row.name, { todo: row.pending }, async () => {
+  await Promise.all(table.map((row) => t.test(row.name, async () => {
     const r = await runRow(row);
     const lines = r.stderr.split('\n').filter((l) => l.length > 0);
     assert.ok(r.status !== 0 && r.status !== null, `exit status ${r.status}`);

@@ -78,6 +78,16 @@ export class MemoryLimitError extends RnnkitError {
 /** A checkpoint or safetensors file that is missing, truncated, corrupt or does not fit the model. */
 export class CheckpointError extends RnnkitError {}
 
+/** Training produced a loss that is not a finite number (`step` steps were done); the update was not applied. */
+export class DivergedError extends RnnkitError {
+  constructor(readonly step: number, readonly loss: number) {
+    super(`training diverged at step ${step + 1} (loss ${loss}): lower the learning rate (lr) or clip gradients (clip)`);
+  }
+}
+
+/** A directory that cannot be written or is in use (names the path and the reason). */
+export class OutputError extends RnnkitError {}
+
 /** A character or id the vocabulary does not know, or a malformed serialised vocabulary. */
 export class VocabError extends RnnkitError {}
 

@@ -48,7 +48,8 @@ export { dynamicRNN, type DynamicRNNOptions, type DynamicRNNResult } from './nn/
 // ---- errors -----------------------------------------------------------------------------------
 export {
   RnnkitError, ShapeError, ValueError, ModelFormatError, DisposedError, GraphError, MemoryLimitError, CheckpointError, VocabError,
-  BatchingError, CorpusError, FileFormatError, UnknownWordError, MissingPretrainedError, formatShape, formatBytes, type CorpusErrorCode,
+  BatchingError, CorpusError, FileFormatError, UnknownWordError, MissingPretrainedError, DivergedError, OutputError, formatShape, formatBytes,
+  type CorpusErrorCode,
 } from './errors.ts';
 
 // ---- optimizers, data, models, sampling, io ---------------------------------------------------

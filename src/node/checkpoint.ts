@@ -14,16 +14,13 @@
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Backend } from '../backend/backend.ts';
-import { RnnkitError } from '../errors.ts';
-import { CheckpointError } from '../errors.ts';
+import { CheckpointError, OutputError } from '../errors.ts';
 import {
   JSON_FILE, decodeCheckpoint, encodeCheckpoint, type CheckpointFiles, type CheckpointInfo, type CheckpointModel, type LoadedCheckpoint,
   type TrainingCheckpoint,
 } from '../io/checkpoint.ts';
 import { modelKind } from '../models/kinds.ts';
 
-/** A directory that cannot be written (names the path and the system's reason). */
-export class OutputError extends RnnkitError {}
 
 const NEW = '.new', OLD = '.old';
 const LOCK = 'lock';

@@ -2,7 +2,7 @@
 export { loadCorpus, BUILTIN_CORPORA, DATA_FORMATS, type Corpus, type DataFormat } from './corpora.ts';
 export { CorpusError, type CorpusErrorCode } from '../errors.ts';
 export {
-  saveCheckpoint, loadCheckpoint, loadCheckpointDir, writeCheckpointFiles, resolveCheckpointDir, writeFileAtomic, RunDirectory, OutputError, type Which,
+  saveCheckpoint, loadCheckpoint, loadCheckpointDir, writeCheckpointFiles, resolveCheckpointDir, writeFileAtomic, RunDirectory, type Which,
 } from './checkpoint.ts';
 export { BACKEND_NAMES, NODE_BACKENDS } from './backends.ts';
 export { useBackend } from '../backend/registry.ts';

@@ -9,7 +9,7 @@ import { tidy } from '../tensor/tensor.ts';
 import { Random } from '../tensor/random.ts';
 import { backward, noGrad } from '../autograd/tape.ts';
 import { SGD, Adam, AdamW, RMSprop, Adagrad, clipGradNorm, type Optimizer, type OptimizerState, type SavedOptimizerState } from '../optim/index.ts';
-import { RnnkitError, ValueError, nonNegative, positiveInteger } from '../errors.ts';
+import { DivergedError, ValueError, nonNegative, positiveInteger } from '../errors.ts';
 import { nextTurn } from '../event-loop.ts';
 import { LossCurve, type LossCurveState, type LossPoint } from './loss-curve.ts';
 import type { ReportSection, TaskEvaluation, Metrics, MetricSpec, StepContext, TaskState, TrainingTask } from './task.ts';
@@ -108,13 +108,6 @@ export interface TrainerState {
 
 /** As TrainerState, with the optimizer's buffers as any arrays of numbers (as read back from a file). */
 export type SavedTrainerState = Omit<TrainerState, 'optimizer'> & { optimizer: SavedOptimizerState | null };
-
-/** Training produced a loss that is not a finite number; the update was not applied. */
-export class DivergedError extends RnnkitError {
-  constructor(readonly step: number, readonly loss: number) {
-    super(`training diverged at step ${step + 1} (loss ${loss}): lower the learning rate (lr) or clip gradients (clip)`);
-  }
-}
 
 /** Previews kept for the report. */
 const PREVIEWS_KEPT = 5;

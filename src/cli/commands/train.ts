@@ -9,10 +9,10 @@ import { BACKEND_NAMES } from '../../node/backends.ts';
 import { useBackend } from '../../backend/registry.ts';
 import { RunDirectory, loadCheckpoint, loadCheckpointDir, resolveCheckpointDir } from '../../node/checkpoint.ts';
 import type { CheckpointInfo, LoadedCheckpoint } from '../../io/checkpoint.ts';
-import { CheckpointError } from '../../errors.ts';
+import { CheckpointError, DivergedError } from '../../errors.ts';
 import { renderReport } from '../../train/report.ts';
 import {
-  DEFAULT_TRAINER_OPTIONS, DivergedError, OPTIMIZER_NAMES, Trainer, type OptimizerName, type SavedTrainerState, type TrainerOptions,
+  DEFAULT_TRAINER_OPTIONS, OPTIMIZER_NAMES, Trainer, type OptimizerName, type SavedTrainerState, type TrainerOptions,
 } from '../../train/trainer.ts';
 import { UsageError, type OptionSpec, type OptionValue, type ParsedArgs } from '../args.ts';
 import type { Command } from '../command.ts';

@@ -314,10 +314,6 @@ export class Trainer {
         reason = this.earlyStopped ? 'early-stop' : 'budget';
         break;
       }
-      if (performance.now() >= deadline) {
-        reason = 'time';
-        break;
-      }
       if (shouldStop?.()) {
         reason = 'interrupted';
         break;
@@ -325,7 +321,8 @@ export class Trainer {
       const report = this.trainStep();
       emit({ type: 'step', step: this.step, epoch: this.epoch, loss: report.loss, gradNorm: report.gradNorm, itemsPerSecond: itemsPerSecond() });
       const scheduled = this.step % this.options.evalEvery === 0 || this.step >= this.totalSteps;
-      if (scheduled || performance.now() >= deadline) {
+      const timeUp = performance.now() >= deadline;
+      if (scheduled || timeUp) {
         const { metrics, improved } = this.evaluate(scheduled);
         emit({ type: 'evaluation', step: this.step, metrics, improved, best: this.best });
         if (improved) checkpoint('best');
@@ -338,6 +335,10 @@ export class Trainer {
         checkpoint('last');
         savedStep = this.step;
         lastSave = performance.now();
+      }
+      if (timeUp) {
+        reason = 'time';
+        break;
       }
       yield;
     }

@@ -16,7 +16,7 @@ import { resolveCheckpointDir } from '../src/node/checkpoint.ts';
 import { run, runAsync, runInProcess, spawnCli } from './cli-helpers.ts';
 
 const KILLS = 30;
-const STEPS = 150;
+const STEPS = 250;
 const dir = mkdtempSync(join(tmpdir(), 'rnnkit-kill-'));
 const corpus = join(dir, 'corpus.txt');
 const rng = new Random(11);
@@ -32,14 +32,27 @@ function stepsOf(checkpoint: string): number[] {
   return steps;
 }
 
-/** Starts training (a new run, then --resume) and kills it with SIGKILL a random while after its first checkpoint. */
-async function trainAndKill(out: string, first: boolean, delayMs: number): Promise<boolean> {
+/**
+ * Starts training (a new run, then --resume) and kills it with SIGKILL at a random instant of one
+ * of its first steps: after the `after`-th save of last/, a random fraction of a step's time later
+ * (so a kill can land anywhere in a step, its save included), and the run advances a few steps a time.
+ */
+async function trainAndKill(out: string, first: boolean, after: number, fraction: number): Promise<boolean> {
   const child = spawnCli([...ARGS, '--json', ...(first ? ['--out', out] : ['--resume', out])]);
-  let stdout = '';
+  let pending = '';
+  let saves = 0, lastSave = 0, stepMs = 20;
   let timer: NodeJS.Timeout | undefined;
   child.stdout!.on('data', (chunk) => {
-    stdout += chunk;
-    if (timer === undefined && stdout.includes('"event":"checkpoint"')) timer = setTimeout(() => child.kill('SIGKILL'), delayMs);
+    pending += chunk;
+    const lines = pending.split('\n');
+    pending = lines.pop()!;
+    for (const line of lines) {
+      if (!line.includes('"which":"last"')) continue;
+      const now = performance.now();
+      if (saves++ > 0) stepMs = now - lastSave;
+      lastSave = now;
+      if (saves === after) timer = setTimeout(() => child.kill('SIGKILL'), fraction * stepMs);
+    }
   });
   const [, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.on('close', (code, sig) => resolve([code, sig])));
   clearTimeout(timer);
@@ -54,7 +67,7 @@ test(`${KILLS} SIGKILLs at random instants: every checkpoint stays whole; --resu
   let kills = 0, midSave = 0, attempts = 0;
   while (kills < KILLS) {
     assert.ok(attempts++ < KILLS * 2, `only ${kills} kills in ${attempts} runs: the run ended before being killed`);
-    if (!(await trainAndKill(out, attempts === 1, rng.nextInt(250)))) continue;
+    if (!(await trainAndKill(out, attempts === 1, 2 + rng.nextInt(3), rng.next()))) continue;
     kills++;
     if (readdirSync(out).some((name) => /\.(new|old)$|\.tmp-\d+$/.test(name))) midSave++;
     const e = await runInProcess(['eval', out, '--checkpoint', 'last', '--backend', 'reference', '--json']);
@@ -69,7 +82,8 @@ test(`${KILLS} SIGKILLs at random instants: every checkpoint stays whole; --resu
       if (which === 'last') assert.equal(steps[0], evaluated.step, `kill ${kills}: eval read last/ of step ${steps[0]}`);
     }
   }
-  t.diagnostic(`${kills} kills in ${attempts} runs; ${midSave} left a save half done (a .new/.old directory or a temporary file)`);
+  const reached = stepsOf(resolveCheckpointDir(join(out, 'last'))!)[0];
+  t.diagnostic(`${kills} kills in ${attempts} runs, up to step ${reached} of ${STEPS}; ${midSave} left a save half done (a .new/.old directory or a temporary file)`);
 
   const finished = await runAsync([...ARGS, '--quiet', '--resume', out]);
   assert.equal(finished.status, 0, finished.stderr);

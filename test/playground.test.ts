@@ -10,10 +10,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Locator, type Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
+import { launchChromium } from './browser/chromium.ts';
 import { startPlayground, PlaygroundError } from '../src/node/playground.ts';
 import { RunDirectory } from '../src/node/checkpoint.ts';
 import { trainCharLM } from '../src/models/charlm-task.ts';
@@ -21,9 +22,9 @@ import { decodeCheckpoint } from '../src/io/checkpoint.ts';
 import { modelKind } from '../src/models/kinds.ts';
 import { CharLM } from '../src/models/charlm.ts';
 import { decodeZip, encodeZip, ZipError } from '../src/playground/zip.ts';
+import { runAsync } from './cli-helpers.ts';
 
 const ROOT = join(import.meta.dirname, '..');
-const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = join(ROOT, 'test', '.tmp', 'playground');
 const STEP_MS = 20_000;
 
@@ -41,13 +42,16 @@ test('ZIP archives round-trip; a deflated archive from zip(1) opens; damage is a
   await assert.rejects(decodeZip(flipped), /checksum mismatch/);
 });
 
-test('startPlayground: a missing build is a PlaygroundError; a port in use too', async () => {
+test('startPlayground: headers; a missing build is a PlaygroundError, a port in use too (one line from the CLI)', async () => {
   await assert.rejects(startPlayground({ port: 0, dir: tmpdir() }), (e) => e instanceof PlaygroundError && /not built/.test(e.message));
   const dir = buildPlayground();
   const first = await startPlayground({ port: 0, dir });
   try {
     const port = Number(new URL(first.url).port);
     await assert.rejects(startPlayground({ port, dir }), /port \d+ on 127\.0\.0\.1 is in use/);
+    const cli = await runAsync(['playground', '--port', String(port)]);
+    assert.equal(cli.status, 1);
+    assert.equal(cli.stderr, `rnnkit playground: error: port ${port} on 127.0.0.1 is in use: pass --port N (0 picks a free one)\n`);
     const page = await fetch(first.url);
     assert.equal(page.headers.get('cross-origin-opener-policy'), 'same-origin');
     assert.equal(page.headers.get('cross-origin-embedder-policy'), 'require-corp');
@@ -105,14 +109,10 @@ function fixtureRun(): string {
 const status = (page: Page): Locator => page.locator('section.train .status');
 
 test('the playground in headless Chromium: train, download, inspect, open', { timeout: 240_000 }, async (t) => {
-  assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: install Debian's Chromium (apt-get install -y chromium) to run the browser tests`);
   rmSync(SHOTS, { recursive: true, force: true });
   mkdirSync(SHOTS, { recursive: true });
   const server = await startPlayground({ port: 0, dir: buildPlayground() });
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM, timeout: STEP_MS,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  });
+  const browser = await launchChromium();
   const outside: string[] = [];
   try {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });

@@ -58,7 +58,8 @@ function loadFiles(dir: string): Map<string, { type: string; body: Buffer }> {
     const type = TYPES[extname(path)];
     if (type) files.set(`/${path.split('\\').join('/')}`, { type, body: readFileSync(join(dir, path)) });
   }
-  for (const file of Object.values(MODULE_BUILDS)) {
+  // the page is cross-origin isolated, so the wasm backend loads a shared-memory build
+  for (const file of Object.values(MODULE_BUILDS.shared)) {
     const path = join(WASM_DIR, file);
     if (!existsSync(path)) throw new PlaygroundError(`the kernel module ${path} is missing: run "npm run build" in rnnkit's folder`);
     files.set(`/wasm/${file}`, { type: TYPES['.wasm'], body: readFileSync(path) });

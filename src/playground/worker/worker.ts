@@ -4,8 +4,7 @@
  * models — the one being trained and those opened from disk — and answers the page's requests
  * (protocol.ts). Training runs here, so the page stays responsive.
  */
-import { createWasmBackend, browserPlatform } from '../../backend/wasm/index.ts';
-import { getBackend, registerBackend, setBackend } from '../../backend/registry.ts';
+import { ready } from '../../platform/browser.ts';
 import type { Request, TrainEvent, WorkerMessage } from '../protocol.ts';
 import { encodeZip } from '../zip.ts';
 import { charLMSummary, describeCharLM, holdCharLM } from './charlm.ts';
@@ -26,18 +25,10 @@ const models = new Map<string, HeldModel>();
 let session: TrainingSession | null = null;
 let opened = 0;
 
+/** The default backend as a page using rnnkit gets it: wasm (threads where the page is cross-origin isolated), else the reference backend. */
 async function startBackend(): Promise<void> {
-  const threads = globalThis.crossOriginIsolated ? Math.min(4, navigator.hardwareConcurrency || 1) : 1;
-  let note = '';
-  try {
-    const wasm = await createWasmBackend({ threads, platform: browserPlatform({ wasmDirUrl: '/wasm/', workerUrl: '/gemm-worker.js' }) });
-    registerBackend(wasm);
-    setBackend(wasm.name);
-  } catch (e) {
-    note = ` (wasm unavailable: ${(e as Error).message})`;
-  }
-  const backend = getBackend();
-  post({ type: 'ready', backend: backend.name + note, threads: backend.threads });
+  const backend = await ready({ wasmDirUrl: '/wasm/', workerUrl: '/gemm-worker.js', threads: Math.min(4, navigator.hardwareConcurrency || 1) });
+  post({ type: 'ready', backend: backend.name, threads: backend.threads });
 }
 
 const emit = (event: TrainEvent): void => post(event);
@@ -99,10 +90,10 @@ async function handle(request: Request): Promise<{ result: unknown; transfer?: T
   }
 }
 
-const ready = startBackend();
+const started = startBackend();
 
 scope.onmessage = async ({ data: { id, request } }) => {
-  await ready;
+  await started;
   try {
     const { result, transfer } = await handle(request);
     post({ id, ok: true, result }, transfer);

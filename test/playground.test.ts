@@ -189,7 +189,8 @@ test('the playground in headless Chromium: train, download, inspect, open', { ti
 
     // ---- open a run directory and the downloaded checkpoint ----
     await page.getByRole('tab', { name: 'Open' }).click();
-    await page.locator('#open-folder').setInputFiles(fixtureRun());
+    const run = fixtureRun();
+    await page.locator('#open-folder').setInputFiles(run);
     await page.getByRole('tab', { name: /fixture-gru\/best/ }).waitFor();
     const opened = page.locator('section.charlm:not([hidden])');
     await page.waitForFunction(() => Array.from(document.querySelectorAll('section.charlm')).some((s) => !s.closest('[hidden]') && /^\d+ characters$/.test(s.querySelector('.status')?.textContent ?? '')));
@@ -206,6 +207,26 @@ test('the playground in headless Chromium: train, download, inspect, open', { ti
     await page.waitForFunction((step) => Number(/step (\d+)/.exec(document.querySelector('section.train .status')!.textContent ?? '')?.[1]) > step + 5, loaded.info.step);
     await page.getByRole('button', { name: 'Stop' }).click();
 
+    // ---- word vectors: the map, nearest words, an analogy ----
+    await page.getByRole('tab', { name: 'Open' }).click();
+    await page.locator('#open-file').setInputFiles(join(ROOT, 'test', 'fixtures', 'embeddings', 'small.txt'));
+    await page.getByRole('tab', { name: 'small.txt' }).waitFor();
+    await page.waitForFunction(() => document.querySelector('section.vectors .status')?.textContent === '300 words');
+    const map = page.locator('section.vectors canvas.map');
+    const plain = await assertDrawn(map, 'word map', 0.005);
+    await page.getByLabel('Word', { exact: true }).fill('war');
+    await page.getByLabel('Word', { exact: true }).press('Enter');
+    await page.waitForFunction(() => document.querySelectorAll('section.vectors .results li').length === 10);
+    await page.waitForFunction(() => /highlighted: war, /.test(document.querySelector('section.vectors canvas.map')?.getAttribute('aria-label') ?? ''));
+    assert.notEqual((await canvasPixels(map)).hash, plain.hash, 'the search is highlighted on the map');
+    for (const [label, word] of [['a', 'war'], ['b', 'peace'], ['c', 'army']]) await page.getByLabel(label, { exact: true }).fill(word);
+    await page.getByRole('button', { name: 'Solve' }).click();
+    await page.waitForFunction(() => /highlighted: war, peace, army/.test(document.querySelector('section.vectors canvas.map')?.getAttribute('aria-label') ?? ''));
+    const analogy = await page.locator('section.vectors .results li').allInnerTexts();
+    assert.equal(analogy.length, 10);
+    t.diagnostic(`war : peace :: army : ${analogy.slice(0, 3).join(', ')}`);
+    await page.screenshot({ path: join(SHOTS, 'vectors-1280.png'), fullPage: true });
+
     // ---- keyboard: the tabs ----
     await page.getByRole('tab', { name: 'Train', exact: true }).focus();
     await page.keyboard.press('ArrowRight');
@@ -217,8 +238,15 @@ test('the playground in headless Chromium: train, download, inspect, open', { ti
     phone.setDefaultTimeout(STEP_MS);
     await phone.goto(server.url);
     await phone.waitForFunction(() => (document.querySelector('section.train textarea') as HTMLTextAreaElement).value.length > 0);
-    assert.ok(await phone.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), 'no horizontal scrolling on a phone');
+    const fitsWidth = (): Promise<boolean> => phone.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
+    assert.ok(await fitsWidth(), 'no horizontal scrolling on a phone (Train)');
     await phone.screenshot({ path: join(SHOTS, 'train-phone.png'), fullPage: true });
+    await phone.getByRole('tab', { name: 'Open' }).click();
+    await phone.locator('#open-folder').setInputFiles(run);
+    await phone.waitForFunction(() => /^\d+ characters$/.test(document.querySelector('section.charlm .status')?.textContent ?? ''));
+    await assertDrawn(phone.locator('section.charlm canvas.heat-text'), 'activations on a phone', 0.05);
+    assert.ok(await fitsWidth(), 'no horizontal scrolling on a phone (a model)');
+    await phone.screenshot({ path: join(SHOTS, 'inspect-phone.png'), fullPage: true });
     await phone.close();
   } finally {
     await browser.close();

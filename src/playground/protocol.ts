@@ -45,7 +45,8 @@ export type Request =
   | { type: 'classify'; model: string; text: string }
   | { type: 'tag'; model: string; text: string }
   | { type: 'translate'; model: string; text: string }
-  | { type: 'vectors-map'; model: string; count: number; method: 'pca' | 'tsne' }
+  /** The `count` most frequent words and the `extra` ones (those known) projected to 2-D. */
+  | { type: 'vectors-map'; model: string; count: number; method: 'pca' | 'tsne'; extra: string[] }
   | { type: 'vectors-similar'; model: string; word: string; count: number }
   | { type: 'vectors-analogy'; model: string; a: string; b: string; c: string; count: number };
 

@@ -154,3 +154,63 @@ export function heatMatrix(canvas: HTMLCanvasElement, m: Matrix): void {
     ctx.restore();
   });
 }
+
+export interface ScatterPoint {
+  x: number;
+  y: number;
+  label: string;
+  /** Drawn on top, in red, with its label always shown. */
+  highlight?: boolean;
+}
+
+/**
+ * Points scaled to the canvas, labelled where a label does not overlap one already drawn
+ * (highlighted points first); `arrows` join points by index.
+ */
+export function scatter(canvas: HTMLCanvasElement, height: number, points: readonly ScatterPoint[], arrows: readonly [number, number][] = []): void {
+  const ctx = fitCanvas(canvas, height);
+  const width = widthOf(canvas);
+  if (points.length === 0) return;
+  const pad = 24;
+  const xs = points.map((p) => p.x), ys = points.map((p) => p.y);
+  const [x0, x1, y0, y1] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
+  const X = (x: number): number => pad + ((x - x0) / (x1 - x0 || 1)) * (width - 2 * pad);
+  const Y = (y: number): number => height - pad - ((y - y0) / (y1 - y0 || 1)) * (height - 2 * pad);
+  ctx.font = LABEL_FONT;
+  const taken: [number, number, number, number][] = [];
+  const free = (r: [number, number, number, number]): boolean => taken.every((t) => r[0] > t[2] || r[2] < t[0] || r[1] > t[3] || r[3] < t[1]);
+  const order = points.map((_, i) => i).sort((a, b) => Number(points[b].highlight ?? false) - Number(points[a].highlight ?? false));
+  for (const i of [...order].reverse()) {
+    const p = points[i];
+    ctx.fillStyle = p.highlight ? '#d62728' : 'rgba(31, 119, 180, 0.55)';
+    ctx.beginPath();
+    ctx.arc(X(p.x), Y(p.y), p.highlight ? 4 : 2.5, 0, 2 * Math.PI);
+    ctx.fill();
+  }
+  ctx.strokeStyle = '#d62728';
+  ctx.lineWidth = 1.5;
+  for (const [from, to] of arrows) {
+    const [ax, ay, bx, by] = [X(points[from].x), Y(points[from].y), X(points[to].x), Y(points[to].y)];
+    const angle = Math.atan2(by - ay, bx - ax);
+    ctx.beginPath();
+    ctx.moveTo(ax, ay);
+    ctx.lineTo(bx, by);
+    ctx.lineTo(bx - 8 * Math.cos(angle - 0.4), by - 8 * Math.sin(angle - 0.4));
+    ctx.moveTo(bx, by);
+    ctx.lineTo(bx - 8 * Math.cos(angle + 0.4), by - 8 * Math.sin(angle + 0.4));
+    ctx.stroke();
+  }
+  for (const i of order) {
+    const p = points[i];
+    ctx.font = p.highlight ? `bold ${LABEL_FONT}` : LABEL_FONT;
+    const w = ctx.measureText(p.label).width, px = X(p.x), py = Y(p.y);
+    // right of the point, left of it, above, below: the first place inside the canvas and free
+    const places: [number, number, number, number][] = [[px + 5, py - 12, px + 5 + w, py + 2], [px - 5 - w, py - 12, px - 5, py + 2],
+      [px - w / 2, py - 18, px + w / 2, py - 5], [px - w / 2, py + 5, px + w / 2, py + 18]].filter((b) => b[0] >= 0 && b[2] <= width) as [number, number, number, number][];
+    const box = places.find(free) ?? (p.highlight ? places[0] : undefined);
+    if (!box) continue;
+    taken.push(box);
+    ctx.fillStyle = p.highlight ? '#a3161b' : '#374151';
+    ctx.fillText(p.label, box[0], box[3] - 3);
+  }
+}

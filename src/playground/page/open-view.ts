@@ -10,7 +10,7 @@ import { clearError, el, showError, statusLine } from './dom.ts';
 export function openView(client: WorkerClient, onModel: (summary: ModelSummary) => void): HTMLElement {
   const folder = el('input', { type: 'file', id: 'open-folder' });
   folder.webkitdirectory = true;
-  const archive = el('input', { type: 'file', id: 'open-file', accept: '.zip' });
+  const archive = el('input', { type: 'file', id: 'open-file', accept: '.zip,.bin,.txt,.vec' });
   const status = statusLine();
   const opened = el('ul', { className: 'opened' });
 
@@ -38,7 +38,8 @@ export function openView(client: WorkerClient, onModel: (summary: ModelSummary) 
     const file = archive.files?.[0];
     if (!file) return;
     try {
-      await open(file.name, await decodeZip(new Uint8Array(await file.arrayBuffer()), file.name));
+      const bytes = new Uint8Array(await file.arrayBuffer());
+      await open(file.name, file.name.endsWith('.zip') ? await decodeZip(bytes, file.name) : [{ path: file.name, bytes }]);
     } catch (e) {
       showError(status, e);
     }
@@ -47,10 +48,12 @@ export function openView(client: WorkerClient, onModel: (summary: ModelSummary) 
 
   return el('section', { className: 'open' },
     el('h2', { textContent: 'Open a checkpoint' }),
-    el('p', { textContent: 'A folder that "rnnkit train" wrote (its best/ checkpoint is taken, else last/), one checkpoint folder (holding model.json), or a .zip of one, such as the Train tab downloads (it resumes training).' }),
+    el('p', { textContent: 'A folder that "rnnkit train" wrote (its best/ checkpoint is taken, else last/), one checkpoint folder (holding model.json), '
+      + 'or a .zip of one, such as the Train tab downloads (it resumes training); word vectors: a folder that "rnnkit embed train" wrote, '
+      + 'or a vectors file (word2vec text or binary, GloVe).' }),
     el('div', { className: 'row' },
       el('span', { className: 'field' }, el('label', { htmlFor: folder.id, textContent: 'Checkpoint folder' }), folder),
-      el('span', { className: 'field' }, el('label', { htmlFor: archive.id, textContent: 'or a .zip' }), archive)),
+      el('span', { className: 'field' }, el('label', { htmlFor: archive.id, textContent: 'or a file: .zip, vectors' }), archive)),
     status,
     opened);
 }

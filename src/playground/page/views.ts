@@ -2,6 +2,7 @@
 import type { ModelSummary } from '../protocol.ts';
 import type { WorkerClient } from './client.ts';
 import { charLMView } from './charlm-view.ts';
+import { vectorsView } from './vectors-view.ts';
 
 export interface ModelView {
   panel: HTMLElement;
@@ -17,6 +18,7 @@ export interface ViewContext {
 export function modelView(summary: ModelSummary, context: ViewContext): ModelView {
   switch (summary.kind) {
     case 'charlm': return charLMView(context.client, summary, () => (summary.id === 'trained' ? heldOutSlice(context.trainingText()) : ''));
+    case 'vectors': return vectorsView(context.client, summary);
     default: throw new Error(`the playground has no view of ${summary.kind} models`);
   }
 }

@@ -1,10 +1,12 @@
 /**
  * Opening what the page read from disk (a directory's files, or a ZIP's entries): a checkpoint
  * directory — or a run directory, of which best/ is taken, else last/ — of any model kind the
- * library knows. A checkpoint the playground downloaded (with its text and training state)
- * comes back as a training session to resume.
+ * library knows, or word vectors (a run folder of `rnnkit embed train`, or a vectors file in
+ * word2vec text or binary or GloVe format). A checkpoint the playground downloaded (with its text
+ * and training state) comes back as a training session to resume.
  */
 import { decodeCheckpoint, JSON_FILE } from '../../io/checkpoint.ts';
+import { parseVectors } from '../../embeddings/formats.ts';
 import { CheckpointError } from '../../errors.ts';
 import { modelKind } from '../../models/kinds.ts';
 import { CharLM } from '../../models/charlm.ts';
@@ -12,6 +14,7 @@ import type { ModelSummary, TrainSettings } from '../protocol.ts';
 import type { ZipEntry } from '../zip.ts';
 import { charLMSummary, describeCharLM, holdCharLM } from './charlm.ts';
 import type { HeldModel } from './held.ts';
+import { holdVectors, vectorsSummary } from './vectors.ts';
 import { TEXT_FILE, type SessionStart } from './training.ts';
 
 export interface OpenedModel {
@@ -24,12 +27,14 @@ export interface OpenedModel {
 /** The directory of a path (`a/b/model.json` → `a/b`), '' at the top. */
 const directoryOf = (path: string): string => path.split('/').slice(0, -1).join('/');
 
+/** The file name of a path. */
+const nameOf = (path: string): string => path.split('/').at(-1)!;
+
+/** Word-vector files by their usual endings (a run folder of `rnnkit embed train` holds vectors.bin). */
+const VECTOR_FILE = /\.(bin|txt|vec)$/;
+
 /** The checkpoint directory to open among `files`: the only one, or a run's best/, else its last/. */
-function chooseCheckpoint(files: readonly ZipEntry[], source: string): string {
-  const dirs = files.filter((f) => f.path.split('/').at(-1) === JSON_FILE).map((f) => directoryOf(f.path));
-  if (dirs.length === 0) {
-    throw new CheckpointError(`${source} holds no ${JSON_FILE}: open a directory that "rnnkit train" wrote (or one of its checkpoints)`);
-  }
+function chooseCheckpoint(dirs: readonly string[], source: string): string {
   if (dirs.length === 1) return dirs[0];
   for (const which of ['best', 'last']) {
     const found = dirs.filter((d) => d.split('/').at(-1) === which);
@@ -38,9 +43,22 @@ function chooseCheckpoint(files: readonly ZipEntry[], source: string): string {
   throw new CheckpointError(`${source} holds ${dirs.length} checkpoints (${dirs.slice(0, 4).join(', ')}…): open one of them`);
 }
 
-export function openCheckpointFiles(files: readonly ZipEntry[], source: string): OpenedModel {
-  const dir = chooseCheckpoint(files, source);
-  const byName = new Map(files.filter((f) => directoryOf(f.path) === dir).map((f) => [f.path.split('/').at(-1)!, f.bytes]));
+export function openFiles(files: readonly ZipEntry[], source: string): OpenedModel {
+  const checkpoints = files.filter((f) => nameOf(f.path) === JSON_FILE).map((f) => directoryOf(f.path));
+  if (checkpoints.length > 0) return openCheckpoint(files, chooseCheckpoint(checkpoints, source), source);
+  const vectorFiles = files.filter((f) => VECTOR_FILE.test(nameOf(f.path)));
+  const file = vectorFiles.find((f) => nameOf(f.path) === 'vectors.bin') ?? (vectorFiles.length === 1 ? vectorFiles[0] : undefined);
+  if (!file) {
+    throw new CheckpointError(`${source} holds no ${JSON_FILE} and ${vectorFiles.length === 0 ? 'no word-vectors file (.bin, .txt, .vec)' : `${vectorFiles.length} word-vectors files`}: ` +
+      'open a directory that "rnnkit train" or "rnnkit embed train" wrote, one checkpoint, or one vectors file');
+  }
+  const vectors = parseVectors(file.bytes, { source: file.path });
+  const summary = vectorsSummary(vectors, nameOf(file.path) === 'vectors.bin' ? directoryOf(file.path) || source : file.path);
+  return { summary, hold: (s) => holdVectors(vectors, s) };
+}
+
+function openCheckpoint(files: readonly ZipEntry[], dir: string, source: string): OpenedModel {
+  const byName = new Map(files.filter((f) => directoryOf(f.path) === dir).map((f) => [nameOf(f.path), f.bytes]));
   const name = dir || source;
   const loaded = decodeCheckpoint((file) => byName.get(file) ?? null, name, modelKind);
   const { model, info } = loaded;

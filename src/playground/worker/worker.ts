@@ -9,7 +9,7 @@ import type { Request, TrainEvent, WorkerMessage } from '../protocol.ts';
 import { encodeZip } from '../zip.ts';
 import { charLMSummary, describeCharLM, holdCharLM } from './charlm.ts';
 import type { HeldModel, ModelRequest } from './held.ts';
-import { openCheckpointFiles } from './open.ts';
+import { openFiles } from './open.ts';
 import { TrainingSession } from './training.ts';
 
 interface WorkerScope {
@@ -69,7 +69,7 @@ async function handle(request: Request): Promise<{ result: unknown; transfer?: T
       return { result: { name: `${name}.zip`, bytes }, transfer: [bytes.buffer] };
     }
     case 'open': {
-      const found = openCheckpointFiles(request.files, request.source);
+      const found = openFiles(request.files, request.source);
       const id = `opened-${++opened}`;
       if (found.resume) {
         // a playground checkpoint with its text: it becomes the training session, ready to resume

@@ -62,6 +62,7 @@ export * from './models/charlm-net.ts';
 export * from './models/charlm.ts';
 export * from './models/charlm-task.ts';
 export { Stepper, type StepperNet } from './models/stepper.ts';
+export * from './models/charlm-trace.ts';
 export * from './models/kinds.ts';
 export * from './models/vanilla-rnn.ts';
 export * from './train/index.ts';

@@ -4,11 +4,12 @@
  * (a) a plain Node ESM script imports `rnnkit` and `rnnkit/node` and trains on the fastest backend,
  * (b) TypeScript using the public API compiles strictly with the library's .d.ts checked,
  * (c) `npx rnnkit` trains and samples, and (d) a page bundled by esbuild from the installed package
- * trains in headless Chromium, on one thread and with a team of threads, to Node's numbers.
+ * trains in headless Chromium, on one thread and with a team of threads, to Node's numbers;
+ * (e) `rnnkit playground` serves the bundled playground.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -164,6 +165,8 @@ test('the tarball holds the compiled build, types, source maps and the kernel mo
     'dist/platform/node.js', 'dist/platform/browser.js', 'dist/index.d.ts', 'dist/index.js.map', 'dist/node/index.js', 'dist/node/index.d.ts',
     'dist/cli/bin.js', 'dist/backend/wasm/node-worker.mjs', 'dist/backend/wasm/browser-worker.mjs', 'dist/backend/wasm/team-protocol.mjs',
     'build/wasm/rnnkit.wasm', 'build/wasm/rnnkit-relaxed.wasm', 'build/wasm/rnnkit-single.wasm', 'build/wasm/rnnkit-relaxed-single.wasm',
+    'build/playground/index.html', 'build/playground/page.js', 'build/playground/worker.js', 'build/playground/gemm-worker.js',
+    'build/playground/texts/moby-dick.txt',
   ]) assert.ok(paths.includes(file), `${file} is in the tarball`);
   const unwanted = paths.filter((p) => /^(test|bench|examples|scripts|\.ci)\/|fixtures|\.test\./.test(p));
   assert.deepEqual(unwanted, []);
@@ -228,6 +231,31 @@ test('(c) npx rnnkit trains and samples from the installed package', () => {
   const sample = run('npx', ['--no', 'rnnkit', 'sample', 'cli-run', '--length', '40', '--seed', '1']);
   assert.equal(sample.status, 0, sample.stderr);
   assert.ok(sample.stdout.trim().length >= 10, sample.stdout);
+});
+
+test('(e) rnnkit playground serves the bundled page and kernels from the installed package until interrupted', { timeout: 60_000 }, async () => {
+  // the command npx runs (npm exec itself dies of the SIGINT a terminal sends to both)
+  const child = spawn(join(app, 'node_modules/.bin/rnnkit'), ['playground', '--port', '0'], { cwd: app });
+  let stdout = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk;
+      const found = /http:\/\/127\.0\.0\.1:\d+\//.exec(stdout)?.[0];
+      if (found) resolve(found);
+    });
+    child.on('exit', (code) => reject(new Error(`rnnkit playground exited (${code}) before serving: ${stdout}`)));
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+  try {
+    for (const [path, type] of [['', 'text/html'], ['worker.js', 'text/javascript'], ['wasm/rnnkit.wasm', 'application/wasm']]) {
+      const response = await fetch(url + path);
+      assert.equal(response.status, 200, path);
+      assert.match(response.headers.get('content-type') ?? '', new RegExp(`^${type}`), path);
+    }
+  } finally {
+    child.kill('SIGINT');
+  }
+  assert.equal(await exited, 0);
 });
 
 test('(d) a page bundled by esbuild from the installed package trains in Chromium to Node\'s numbers, on one thread and on two', { timeout: 120_000 }, async (t) => {

@@ -108,6 +108,18 @@ export class Stepper {
     return this.logits;
   }
 
+  /**
+   * Layer `l`'s state after the last step (views, valid until the next step): h, the LSTM's c,
+   * and the activated gates in one row — LSTM i, f, g, o; GRU r, z, n — (null for a vanilla RNN,
+   * whose row holds pre-activations).
+   */
+  layerState(l: number): { h: F32; c: F32 | null; gates: F32 | null } {
+    const layer = this.layers[l];
+    if (!layer) throw new ValueError('l', `a layer index in [0, ${this.layers.length})`, String(l));
+    const gated = this.net.rnn.mode === 'LSTM' || this.net.rnn.mode === 'GRU';
+    return { h: layer.h, c: layer.c, gates: gated ? layer.gates : null };
+  }
+
   /** Returns the buffers to the backend. */
   dispose(): void {
     for (const a of this.owned) this.backend.free(a);

@@ -14,3 +14,4 @@ export {
 } from './vectors.ts';
 export { loadSentences, BUILTIN_WORD_CORPORA } from './word-corpora.ts';
 export { loadSentimentSentences, afinnPredictions, type LabelledSentence } from './sentiment.ts';
+export { startPlayground, PlaygroundError, type PlaygroundOptions, type PlaygroundServer } from './playground.ts';

@@ -25,9 +25,7 @@ export function greedy(logits: ArrayLike<number>): number {
 /** Draws a token id from softmax(logits / temperature), filtered by topK then topP. */
 export function sampleNext(logits: ArrayLike<number>, options: SamplingOptions = {}, rng: Random = globalRandom): number {
   const { temperature = 1, topK, topP } = options;
-  if (!(temperature > 0 && temperature < Infinity)) {
-    throw new ValueError('temperature', 'a finite number > 0', String(temperature));
-  }
+  checkTemperature(temperature);
   if (topK !== undefined) positiveInteger('topK', topK);
   if (topP !== undefined && !(topP > 0 && topP <= 1)) throw new ValueError('topP', 'a number in (0, 1]', String(topP));
   const weights = softmaxWeights(logits, temperature);
@@ -35,6 +33,16 @@ export function sampleNext(logits: ArrayLike<number>, options: SamplingOptions =
     keepMostProbable(weights, topK ?? weights.length, topP ?? 1);
   }
   return rng.categorical(weights);
+}
+
+/** softmax(logits / temperature) in float64 (the distribution `sampleNext` draws from before filtering). */
+export function probabilities(logits: ArrayLike<number>, temperature = 1): Float64Array {
+  checkTemperature(temperature);
+  const weights = softmaxWeights(logits, temperature);
+  let total = 0;
+  for (const w of weights) total += w;
+  for (let i = 0; i < weights.length; i++) weights[i] /= total;
+  return weights;
 }
 
 /** Unnormalised softmax weights exp((x − max) / temperature) in float64. */
@@ -58,6 +66,10 @@ function keepMostProbable(weights: Float64Array, k: number, p: number): void {
   let rank = 0;
   while (rank < kept && cumulative < p * total) cumulative += weights[order[rank++]];
   for (let r = rank; r < order.length; r++) weights[order[r]] = 0;
+}
+
+function checkTemperature(temperature: number): void {
+  if (!(temperature > 0 && temperature < Infinity)) throw new ValueError('temperature', 'a finite number > 0', String(temperature));
 }
 
 /** Rejects an empty row, NaN, +∞, or a row with no finite logit. */

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { chromium } from 'playwright-core';
+import { chromium, type Browser } from 'playwright-core';
 
 const CHROMIUM = '/usr/bin/chromium';
 /** Bound of every browser step, so that a test never hangs. */
@@ -13,13 +13,18 @@ const STEP_MS = 15_000;
 /** Opens a page and resolves to its result. */
 export type ResultOf = (url: string) => Promise<unknown>;
 
-/** Runs `use` with a headless Chromium that opens pages and returns their results. */
-export async function withChromium<T>(use: (resultOf: ResultOf) => Promise<T>): Promise<T> {
+/** A headless Chromium (close it when done). */
+export function launchChromium(): Promise<Browser> {
   assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: install Debian's Chromium (apt-get install -y chromium) to run the browser tests`);
-  const browser = await chromium.launch({
+  return chromium.launch({
     executablePath: CHROMIUM, timeout: STEP_MS,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
   });
+}
+
+/** Runs `use` with a headless Chromium that opens pages and returns their results. */
+export async function withChromium<T>(use: (resultOf: ResultOf) => Promise<T>): Promise<T> {
+  const browser = await launchChromium();
   try {
     return await use(async (url) => {
       const page = await browser.newPage();

@@ -6,5 +6,6 @@ import { evalCommand } from './eval.ts';
 import { exportCommand } from './export.ts';
 import { onnxTestCommand } from './onnx-test.ts';
 import { EMBED_COMMANDS } from './embed.ts';
+import { playgroundCommand } from './playground.ts';
 
-export const COMMANDS: readonly Command[] = [trainCommand, sampleCommand, evalCommand, exportCommand, onnxTestCommand, ...EMBED_COMMANDS];
+export const COMMANDS: readonly Command[] = [trainCommand, sampleCommand, evalCommand, exportCommand, onnxTestCommand, ...EMBED_COMMANDS, playgroundCommand];

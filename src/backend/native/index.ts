@@ -114,6 +114,6 @@ export function loadNativeBackend(options: NativeBackendOptions = {}): NativeBac
     rows: (kernel, rows, args, strides) => backend.team.rows(ROW_KERNELS.indexOf(kernel), rows, args.length, ...args, ...strides),
     close: () => backend.close(),
   };
-  const heap = new BlockHeap(memory, backend.heapBase, ARENA_BYTES, blockZeroer(backend.kernels, () => team));
+  const heap = new BlockHeap('native', memory, backend.heapBase, ARENA_BYTES, blockZeroer(backend.kernels, () => team));
   return new NativeBackend(backend.kernels, heap, team, backend.isa);
 }

@@ -5,5 +5,6 @@ import { sampleCommand } from './sample.ts';
 import { evalCommand } from './eval.ts';
 import { exportCommand } from './export.ts';
 import { onnxTestCommand } from './onnx-test.ts';
+import { buildNativeCommand } from './build-native.ts';
 
-export const COMMANDS: readonly Command[] = [trainCommand, sampleCommand, evalCommand, exportCommand, onnxTestCommand];
+export const COMMANDS: readonly Command[] = [trainCommand, sampleCommand, evalCommand, exportCommand, onnxTestCommand, buildNativeCommand];

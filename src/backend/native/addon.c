@@ -24,8 +24,13 @@
 #define MAX_ROW_ARGS 12
 /* Row stride of the argument that is the row count itself (team-protocol.mjs's ROW_COUNT). */
 #define ROW_COUNT (-1)
-/* Slabs per thread: a GEMM packs its shared operand once per slab, so one; the others four. */
+/*
+ * Slabs per thread: a GEMM packs its shared operand once per slab, so one; a batch-1 step product
+ * one too, so that each thread tends to claim the same rows of the weights every step and finds
+ * them in its own cache; a rows job four, to balance when a thread is descheduled.
+ */
 #define GEMM_SLABS_PER_THREAD 1
+#define MATVEC_SLABS_PER_THREAD 1
 #define SLABS_PER_THREAD 4
 
 typedef struct {
@@ -170,7 +175,8 @@ static double run(Native *native, int id, const double *a, int argc) {
       Job job = {native, id == TEAM_GEMM ? GEMM : id == TEAM_GEMM_PACKED ? GEMM_PACKED : id, {0}};
       memcpy(job.a, a, (size_t)argc * sizeof *a);
       if (id == TEAM_GEMM || id == TEAM_GEMM_PACKED) team_run(native->team, gemm_slab, &job, GEMM_SLABS_PER_THREAD);
-      else team_run(native->team, id == TEAM_ROWS ? rows_slab : mat_vec_sum_slab, &job, SLABS_PER_THREAD);
+      else if (id == TEAM_ROWS) team_run(native->team, rows_slab, &job, SLABS_PER_THREAD);
+      else team_run(native->team, mat_vec_sum_slab, &job, MATVEC_SLABS_PER_THREAD);
       break;
     }
   }

@@ -7,3 +7,7 @@ export {
 export { useBackend, BACKEND_NAMES } from './backends.ts';
 export { loadOnnxFile, runOnnxTestDirectory } from './onnx.ts';
 export { loadTfjsModelFile } from './tfjs.ts';
+export {
+  loadNativeBackend, nativeIsas, NativeBackend, NativeBackendUnavailableError, NATIVE_ISAS,
+  type NativeBackendOptions, type NativeIsa,
+} from '../backend/native/index.ts';

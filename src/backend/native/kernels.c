@@ -62,9 +62,33 @@ static void scale_matrix(float *c, int m, int n, int ldc, float beta) {
   }
 }
 
+typedef float v4f __attribute__((vector_size(16)));
+#if defined(__clang__)
+#define SHUFFLE4(a, b, i, j, k, l) __builtin_shufflevector(a, b, i, j, k, l)
+#else
+typedef int32_t v4i __attribute__((vector_size(16)));
+#define SHUFFLE4(a, b, i, j, k, l) __builtin_shuffle(a, b, (v4i){i, j, k, l})
+#endif
+
+INLINE v4f load4(const float *p) { v4f v; memcpy(&v, p, sizeof v); return v; }
+INLINE void store4(float *p, v4f v) { memcpy(p, &v, sizeof v); }
+
+/* Stores the transpose of the 4×4 block with rows at src + i·srcStride as rows at dst + i·dstStride. */
+INLINE void transpose4(const float *src, size_t srcStride, float *dst, size_t dstStride) {
+  const v4f r0 = load4(src), r1 = load4(src + srcStride), r2 = load4(src + 2 * srcStride), r3 = load4(src + 3 * srcStride);
+  const v4f t0 = SHUFFLE4(r0, r1, 0, 4, 1, 5), t1 = SHUFFLE4(r0, r1, 2, 6, 3, 7);
+  const v4f t2 = SHUFFLE4(r2, r3, 0, 4, 1, 5), t3 = SHUFFLE4(r2, r3, 2, 6, 3, 7);
+  store4(dst, SHUFFLE4(t0, t2, 0, 1, 4, 5));
+  store4(dst + dstStride, SHUFFLE4(t0, t2, 2, 3, 6, 7));
+  store4(dst + 2 * dstStride, SHUFFLE4(t1, t3, 0, 1, 4, 5));
+  store4(dst + 3 * dstStride, SHUFFLE4(t1, t3, 2, 3, 6, 7));
+}
+
 /*
  * Packs a depth×width block (element (p, w) at src[p·depthStride + w·widthStride]) into strips of
  * `strip` columns: strip s holds (p, s·strip + q) at dst[s·depth·strip + p·strip + q], zero-padded.
+ * Rows along the width: one copy per depth; along the depth (a transpose): 4×4 blocks, then the rest
+ * element by element.
  */
 static void pack_strips(float *dst, const float *src, int depth, int width, int strip, size_t depthStride, size_t widthStride) {
   for (int w0 = 0; w0 < width; w0 += strip) {
@@ -73,10 +97,13 @@ static void pack_strips(float *dst, const float *src, int depth, int width, int 
     if (cols == strip && widthStride == 1) {
       for (int p = 0; p < depth; p++) memcpy(dst + (size_t)p * strip, from + (size_t)p * depthStride, (size_t)strip * 4);
     } else {
+      /* columns q < q4 and depths p < p4 go by 4×4 transposes */
+      const int q4 = depthStride == 1 && cols == strip ? strip / 4 * 4 : 0, p4 = q4 > 0 ? depth / 4 * 4 : 0;
+      for (int p = 0; p < p4; p += 4)
+        for (int q = 0; q < q4; q += 4) transpose4(from + (size_t)q * widthStride + p, widthStride, dst + (size_t)p * strip + q, (size_t)strip);
       for (int q = 0; q < strip; q++) {
         const float *s = from + (size_t)q * widthStride;
-        if (q < cols) for (int p = 0; p < depth; p++) dst[(size_t)p * strip + q] = s[(size_t)p * depthStride];
-        else for (int p = 0; p < depth; p++) dst[(size_t)p * strip + q] = 0;
+        for (int p = q < q4 ? p4 : 0; p < depth; p++) dst[(size_t)p * strip + q] = q < cols ? s[(size_t)p * depthStride] : 0;
       }
     }
     dst += (size_t)depth * strip;

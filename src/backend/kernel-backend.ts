@@ -68,7 +68,7 @@ const PARALLEL_MIN_MACS = 1 << 19;
  */
 const PARALLEL_MIN_MATVEC_MACS = 1 << 16;
 /** Reused heap blocks of fewer floats than this are cleared on the calling thread. */
-export const PARALLEL_MIN_ZERO_FLOATS = 1 << 18;
+const PARALLEL_MIN_ZERO_FLOATS = 1 << 18;
 /** Cell kernels over fewer than this many batch elements (rows · hidden) run on the calling thread. */
 const PARALLEL_MIN_CELL_ELEMENTS = 4096;
 

@@ -151,7 +151,7 @@ static double run(Native *native, int id, const double *a, int argc) {
     case MATVEC_SUM: k->matVecSum(N(0), F(1), F(2), N(3), F(4), F(5), N(6), F(7), F(8), F(9), N(10), N(11)); break;
     case PACK_RIGHT: k->packRight(N(0), N(1), N(2), F(3), N(4), F(5)); break;
     case PACKED_RIGHT_FLOATS: return (double)k->packedRightFloats(N(0), N(1));
-    case COPY: memmove(F(1), F(0), (size_t)L(2) * 4); break;
+    case COPY: memmove(native->base + (size_t)a[1], native->base + (size_t)a[0], (size_t)L(2) * 4); break;
     case UNARY: k->unary(N(0), F(1), F(2), L(3)); break;
     case UNARY_BACKWARD: k->unaryBackward(N(0), F(1), F(2), F(3), F(4), L(5)); break;
     case BINARY: k->binary(N(0), F(1), F(2), F(3), L(4), L(5)); break;

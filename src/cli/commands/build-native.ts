@@ -3,10 +3,9 @@
  * `npm install` does, for installs whose package manager held back rnnkit's install script.
  */
 import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type { Command } from '../command.ts';
-
-const BUILD_SCRIPT = fileURLToPath(new URL('../../backend/native/build.mjs', import.meta.url));
+import { rnnkitPackage } from '../../node/package-root.ts';
 
 export const buildNativeCommand: Command = {
   name: 'build-native',
@@ -15,6 +14,8 @@ export const buildNativeCommand: Command = {
   optionGroups: [],
   notes: ['Uses $CC (default cc) and the Node-API headers of the running Node; writes build/native/rnnkit.node.'],
   async run() {
-    return spawnSync(process.execPath, [BUILD_SCRIPT], { stdio: 'inherit' }).status ?? 1;
+    // The build script ships with the C sources (the package's src/backend/native/), wherever this module runs from.
+    const script = join(rnnkitPackage()?.root ?? '.', 'src', 'backend', 'native', 'build.mjs');
+    return spawnSync(process.execPath, [script], { stdio: 'inherit' }).status ?? 1;
   },
 };

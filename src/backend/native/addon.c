@@ -306,6 +306,11 @@ static napi_value create_backend(napi_env env, napi_callback_info info) {
     if (native->base != MAP_FAILED) break;
     native->base = NULL;
   }
+#if defined(MADV_HUGEPAGE)
+  /* 2 MiB pages where the system allows them: a fault per 2 MiB, and fewer TLB misses when a GEMM
+   * packs a matrix with a long stride. Only advice: failure changes nothing. */
+  if (native->base) madvise(native->base, native->reserved, MADV_HUGEPAGE);
+#endif
   if (!native->base) {
     free(native);
     return throw_error(env, "native backend: cannot reserve address space for the arena");

@@ -321,6 +321,10 @@ static void mat_vec_sum(int n, const float *wa, const float *xa, int kA, const f
  * BinaryOp ('add', 'sub', 'mul', 'div'). */
 
 static void fill(float *x, float value, int64_t n) {
+  if (value == 0 && !signbit(value)) {
+    memset(x, 0, (size_t)n * 4); /* the C library's clearing loop (rep stosb, streaming stores for big blocks) */
+    return;
+  }
   const vf v = vsplat(value);
   FOR_LANES(i, n) vstore_n(x + i, v, (int)lanes);
 }

@@ -47,7 +47,7 @@ enum {
   GRU_GATES, GRU_BLEND, GRU_UPDATE_BACKWARD, GRU_RESET_AFTER_BACKWARD, GRU_RESET_GATE_BACKWARD,
   ROW_KERNEL_COUNT,
   GEMM = ROW_KERNEL_COUNT, GEMM_PACKED, MATVEC_SUM, PACK_RIGHT, PACKED_RIGHT_FLOATS, COPY, UNARY, UNARY_BACKWARD,
-  BINARY, AXPY, SCALE, SUM_ROWS, SUM, LOG_SOFTMAX, SOFTMAX, CROSS_ENTROPY_FORWARD, CROSS_ENTROPY_BACKWARD,
+  CLAMP, CLAMP_BACKWARD, BINARY, AXPY, SCALE, SUM_ROWS, SUM, LOG_SOFTMAX, SOFTMAX, CROSS_ENTROPY_FORWARD, CROSS_ENTROPY_BACKWARD,
   GATHER, SCATTER_ADD, SGD_UPDATE, ADAM_UPDATE, ADAPTIVE_UPDATE,
   TEAM_GEMM, TEAM_GEMM_PACKED, TEAM_MATVEC_SUM, TEAM_ROWS, GROW, CLOSE,
   FUNCTION_COUNT,
@@ -57,7 +57,7 @@ static const char *const FUNCTION_NAMES[FUNCTION_COUNT] = {
   "fill", "rnnCellForward", "rnnCellBackward", "lstmCellForward", "lstmCellBackward",
   "gruGates", "gruBlend", "gruUpdateBackward", "gruResetAfterBackward", "gruResetGateBackward",
   "gemm", "gemmPacked", "matVecSum", "packRight", "packedRightFloats", "copy", "unary", "unaryBackward",
-  "binary", "axpy", "scale", "sumRows", "sum", "logSoftmax", "softmax", "crossEntropyForward", "crossEntropyBackward",
+  "clamp", "clampBackward", "binary", "axpy", "scale", "sumRows", "sum", "logSoftmax", "softmax", "crossEntropyForward", "crossEntropyBackward",
   "gather", "scatterAdd", "sgdUpdate", "adamUpdate", "adaptiveUpdate",
   "team.gemm", "team.gemmPacked", "team.matVecSum", "team.rows", "grow", "close",
 };
@@ -154,6 +154,8 @@ static double run(Native *native, int id, const double *a, int argc) {
     case COPY: memmove(native->base + (size_t)a[1], native->base + (size_t)a[0], (size_t)L(2) * 4); break;
     case UNARY: k->unary(N(0), F(1), F(2), L(3)); break;
     case UNARY_BACKWARD: k->unaryBackward(N(0), F(1), F(2), F(3), F(4), L(5)); break;
+    case CLAMP: k->clamp(F(0), F(1), L(2), R(3), R(4)); break;
+    case CLAMP_BACKWARD: k->clampBackward(F(0), F(1), F(2), L(3), R(4), R(5)); break;
     case BINARY: k->binary(N(0), F(1), F(2), F(3), L(4), L(5)); break;
     case AXPY: k->axpy(R(0), F(1), F(2), L(3)); break;
     case SCALE: k->scale(F(0), R(1), L(2)); break;

@@ -369,6 +369,21 @@ static void unary_backward(int op, const float *x, const float *y, const float *
   }
 }
 
+/* y = min(max(x, lo), hi); NaN stays NaN */
+static void clamp(const float *x, float *y, int64_t n, float lo, float hi) {
+  FOR_LANES(i, n) vstore_n(y + i, vclamp(vload_n(x + i, (int)lanes), lo, hi), (int)lanes);
+}
+
+/* dx += dy · [lo ≤ x ≤ hi] (0 where x is NaN) */
+static void clamp_backward(const float *x, const float *dy, float *dx, int64_t n, float lo, float hi) {
+  FOR_LANES(i, n) {
+    const int l = (int)lanes;
+    const vf v = vload_n(x + i, l);
+    const vi inside = (v >= lo) & (v <= hi);
+    vstore_n(dx + i, vload_n(dx + i, l) + vselect(inside, vload_n(dy + i, l), vsplat(0)), l);
+  }
+}
+
 /* out = a op b, with b (bLen elements) repeated along the rows of a */
 static void binary(int op, const float *a, const float *b, float *out, int64_t n, int64_t bLen) {
   for (int64_t row = 0; row < n; row += bLen) {
@@ -776,7 +791,8 @@ const Kernels ISA(rnnkit_kernels) = {
   .mr = MR, .nr = NR,
   .gemmScratchFloats = PACK_A_FLOATS + (int64_t)KC * NC,
   .gemm = gemm, .packedRightFloats = packed_right_floats, .packRight = pack_right, .matVecSum = mat_vec_sum,
-  .fill = fill, .unary = unary, .unaryBackward = unary_backward, .binary = binary, .axpy = axpy, .scale = scale,
+  .fill = fill, .unary = unary, .unaryBackward = unary_backward, .clamp = clamp,
+  .clampBackward = clamp_backward, .binary = binary, .axpy = axpy, .scale = scale,
   .sumRows = sum_rows, .sum = sum, .logSoftmax = log_softmax, .softmax = softmax,
   .crossEntropyForward = cross_entropy_forward, .crossEntropyBackward = cross_entropy_backward,
   .gather = gather, .scatterAdd = scatter_add,

@@ -30,6 +30,8 @@ typedef struct Kernels {
   void (*fill)(float *x, float value, int64_t n);
   void (*unary)(int op, const float *x, float *y, int64_t n);
   void (*unaryBackward)(int op, const float *x, const float *y, const float *dy, float *dx, int64_t n);
+  void (*clamp)(const float *x, float *y, int64_t n, float lo, float hi);
+  void (*clampBackward)(const float *x, const float *dy, float *dx, int64_t n, float lo, float hi);
   void (*binary)(int op, const float *a, const float *b, float *out, int64_t n, int64_t bLen);
   void (*axpy)(float alpha, const float *x, float *y, int64_t n);
   void (*scale)(float *x, float alpha, int64_t n);

@@ -62,7 +62,6 @@ static void scale_matrix(float *c, int m, int n, int ldc, float beta) {
   }
 }
 
-typedef float v4f __attribute__((vector_size(16)));
 #if defined(__clang__)
 #define SHUFFLE4(a, b, i, j, k, l) __builtin_shufflevector(a, b, i, j, k, l)
 #else

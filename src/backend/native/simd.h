@@ -82,10 +82,26 @@ INLINE vf vclamp(vf x, float lo, float hi) {
   return vselect(x > vsplat(hi), vsplat(hi), x);
 }
 
+typedef float v4f __attribute__((vector_size(16)));
+typedef float v8f __attribute__((vector_size(32)));
+
+/* Σ of the lanes as a tree (halves added, then quarters, …): a few instructions, not VW dependent adds. */
 INLINE float vsum(vf v) {
-  float s = 0;
-  for (int i = 0; i < VW; i++) s += v[i];
-  return s;
+#if VW == 4
+  const v4f s4 = v;
+#else
+  v4f q[2];
+#if VW == 16
+  v8f h[2];
+  memcpy(h, &v, sizeof v);
+  const v8f s8 = h[0] + h[1];
+  memcpy(q, &s8, sizeof s8);
+#else
+  memcpy(q, &v, sizeof v);
+#endif
+  const v4f s4 = q[0] + q[1];
+#endif
+  return (s4[0] + s4[2]) + (s4[1] + s4[3]);
 }
 
 /*

@@ -3,7 +3,8 @@
  * own: `tsx bench/child.ts W1 native 2 5` prints one JSON line
  * {"rates": [...], "steps_per_rep": n, "peak_rss_mb": m}. Started by bench/run.ts.
  */
-import { useBackend } from '../src/node/backends.ts';
+import '../src/node/backends.ts';
+import { useBackend } from '../src/backend/registry.ts';
 import { loadWorkloads, measure } from './workload.ts';
 
 const [workloadId, backendName, threadsArg, repsArg] = process.argv.slice(2);

@@ -47,7 +47,8 @@ export function gemmGflops(backend: Backend, { transA, transB, m, n, k }: GemmPr
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const { useBackend } = await import('../src/node/backends.ts');
+  await import('../src/node/backends.ts');
+  const { useBackend } = await import('../src/backend/registry.ts');
   const backend = await useBackend(process.argv[2], Number(process.argv[3]));
   for (const p of GEMM_PRODUCTS) console.log(JSON.stringify({ label: p.label, gflops: gemmGflops(backend, p) }));
   (backend as { close?: () => void }).close?.();

@@ -10,7 +10,8 @@
  * impl) runs in child processes of its own, so its peak RSS is its own; each figure is the median of
  * the repetitions (default 5; a repetition is a timed batch of steps after warm-up; for PyTorch,
  * one process per repetition). GEMM: native and wasm against OpenBLAS through torch.mm on the W1
- * products and 1024³ (bench/gemm.ts), with 1 and 2 threads.
+ * products and 1024³ (bench/gemm.ts), with 1 and 2 threads. Then W5/Q3 and L1 against gensim
+ * (bench/embeddings.ts).
  *
  * Prints Markdown tables (or, with --json, one JSON object per row on stdout); progress goes to
  * stderr. --write also writes the tables and the machine to BENCHMARKS.md.
@@ -22,6 +23,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
 import { loadWorkloads, type Workload } from './workload.ts';
 import { GEMM_PRODUCTS } from './gemm.ts';
+import { EMBEDDING_WORKLOAD_IDS, embeddingJsonLines, embeddingTable, runEmbeddingWorkloads, type EmbeddingWorkloadId } from './embeddings.ts';
 import { BACKEND_NAMES } from '../src/node/backends.ts';
 
 const run = promisify(execFile);
@@ -118,7 +120,7 @@ function parseOptions(ids: string[]) {
       write: { type: 'boolean', default: false },
     },
   });
-  const all = [...ids, 'GEMM'];
+  const all = [...ids, 'GEMM', ...EMBEDDING_WORKLOAD_IDS];
   const chosen = positionals.length > 0 ? positionals.map((p) => p.toUpperCase()) : all;
   const unknown = chosen.filter((w) => !all.includes(w));
   if (unknown.length > 0) throw new Error(`bench: unknown workload ${unknown.join(', ')} (expected ${all.join(', ')})`);
@@ -127,7 +129,8 @@ function parseOptions(ids: string[]) {
   if (values.backend !== undefined && !BACKEND_NAMES.includes(values.backend as never)) {
     throw new Error(`bench: unknown --backend ${values.backend} (expected ${BACKEND_NAMES.join(', ')})`);
   }
-  return { ...values, chosen, reps };
+  const embeddingWorkloads = chosen.filter((w): w is EmbeddingWorkloadId => EMBEDDING_WORKLOAD_IDS.includes(w as EmbeddingWorkloadId));
+  return { ...values, chosen, reps, embeddingWorkloads };
 }
 
 /** rnnkit's rows: the reference backend with one thread, then wasm and native with 1 and every core. */
@@ -314,11 +317,14 @@ async function main(): Promise<void> {
     }
   }
   const gemm = options.chosen.includes('GEMM') ? await measureGemm(withTorch, options.backend) : [];
+  const embeddingRows = options.embeddingWorkloads.length > 0 ? await runEmbeddingWorkloads(options.embeddingWorkloads, options.reps) : [];
   if (options.json) {
     for (const row of rows) console.log(workloadJson(row, rows));
     for (const row of gemm) console.log(JSON.stringify({ workload: 'GEMM', ...row }));
+    for (const line of embeddingJsonLines(embeddingRows)) console.log(line);
   }
-  const tables = [rows.length > 0 ? workloadTable(rows) : '', gemm.length > 0 ? gemmTable(gemm) : ''].filter(Boolean).join('\n\n');
+  const tables = [rows.length > 0 ? workloadTable(rows) : '', gemm.length > 0 ? gemmTable(gemm) : '',
+    embeddingRows.length > 0 ? embeddingTable(embeddingRows) : ''].filter(Boolean).join('\n\n');
   if (!options.json) console.log(tables);
   if (options.write) writeBenchmarksFile(workloads.filter((w) => options.chosen.includes(w.id)), tables, await machineDescription(withTorch), options.reps);
 }

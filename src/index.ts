@@ -9,9 +9,12 @@ export { Random, globalRandom, manualSeed } from './tensor/random.ts';
 
 // ---- backends ---------------------------------------------------------------------------------
 export type { Backend, DType, F32, I32, Storage, UnaryOp, BinaryOp, RecurrentActivation, ClampArgs, ClampBackwardArgs } from './backend/backend.ts';
-export { registerBackend, getBackend, setBackend, listBackends } from './backend/registry.ts';
+export {
+  registerBackend, getBackend, setBackend, useBackend, listBackends, ready, setBackendProviders, REFERENCE_PROVIDER,
+  BackendNotReadyError, BackendUnavailableError, type BackendProvider, type ReadyOptions,
+} from './backend/registry.ts';
 export { ReferenceBackend } from './backend/reference/index.ts';
-export { createWasmBackend, browserPlatform, type WasmBackend, type WasmBackendOptions, type WasmPlatform } from './backend/wasm/index.ts';
+export { createWasmBackend, type BrowserPlatformOptions, type WasmBackend, type WasmBackendOptions } from './backend/wasm/index.ts';
 
 // ---- autograd ---------------------------------------------------------------------------------
 export { backward, noGrad, isGradEnabled, record, type BackwardOptions } from './autograd/tape.ts';
@@ -45,7 +48,7 @@ export { dynamicRNN, type DynamicRNNOptions, type DynamicRNNResult } from './nn/
 // ---- errors -----------------------------------------------------------------------------------
 export {
   RnnkitError, ShapeError, ValueError, ModelFormatError, DisposedError, GraphError, MemoryLimitError, CheckpointError, VocabError,
-  BatchingError, CorpusError, formatShape, formatBytes, type CorpusErrorCode,
+  BatchingError, CorpusError, FileFormatError, UnknownWordError, MissingPretrainedError, formatShape, formatBytes, type CorpusErrorCode,
 } from './errors.ts';
 
 // ---- optimizers, data, models, sampling, io ---------------------------------------------------
@@ -61,6 +64,9 @@ export { Stepper, type StepperNet } from './models/stepper.ts';
 export * from './models/kinds.ts';
 export * from './models/vanilla-rnn.ts';
 export * from './train/index.ts';
+export * from './models/classifier.ts';
+export * from './models/word-classifier.ts';
+export * from './data/word-tokens.ts';
 export * from './sampling/index.ts';
 export * from './io/safetensors.ts';
 export * from './io/checkpoint.ts';
@@ -69,3 +75,16 @@ export { onnxTensor, type OnnxTensor, type OnnxElementType } from './io/onnx/ten
 export { runOnnxTest, type OnnxTestData, type OnnxTestResult, type OnnxTestOptions } from './io/onnx/backend-test.ts';
 export { exportOnnx, ONNX_GRAPHS, ONNX_OPSETS, type OnnxExportOptions } from './io/onnx/export.ts';
 export { loadTfjsModel, KerasModel, type TfjsModelJson } from './io/keras/tfjs.ts';
+
+// ---- word embeddings --------------------------------------------------------------------------
+export { WordVectors, type WordOrVector, type MostSimilarOptions, type SimilarWord } from './embeddings/word-vectors.ts';
+export {
+  type AnalogyOptions, type AnalogyResult, type AnalogySection, type Analogy, type WordPairOptions, type WordPairResult,
+} from './embeddings/evaluate.ts';
+export { VectorsReader, parseVectors, encodeVectors, parseWinkJson, VECTORS_FORMATS, type VectorsFormat, type ReaderOptions } from './embeddings/formats.ts';
+export { sentencesOf, buildVocabulary, encodeCorpus, type Vocabulary, type EncodedCorpus } from './embeddings/corpus.ts';
+export {
+  trainWord2Vec, WORD2VEC_DEFAULTS, type Word2VecOptions, type Word2VecProgress, type Word2VecResult,
+} from './embeddings/word2vec.ts';
+export { pca2d, tsne2d, type TsneOptions, type Points2D } from './embeddings/projection.ts';
+export { plotSvg, plotHtml, type PlotPanel } from './embeddings/plot.ts';

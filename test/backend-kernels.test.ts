@@ -5,7 +5,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Backend, F32, Storage } from '../src/backend/backend.ts';
-import type { KernelBackend } from '../src/backend/kernel-backend.ts';
 import { ReferenceBackend } from '../src/backend/reference/index.ts';
 import { createWasmBackend } from '../src/backend/wasm/index.ts';
 import { loadNativeBackend, nativeIsas, type NativeIsa } from '../src/backend/native/index.ts';
@@ -120,9 +119,11 @@ const TRANSPOSES: [boolean, boolean][] = [[false, false], [false, true], [true, 
 const SCALARS: [number, number][] = [[1, 0], [0.5, 1], [-1.5, 0.25], [0, 2]];
 
 /** A backend under test: its label and how to create it with a thread count. */
+type ClosableBackend = Backend & { close(): void };
+
 interface Subject {
   label: string;
-  create(threads: number): Promise<KernelBackend>;
+  create(threads: number): Promise<ClosableBackend>;
 }
 
 const wasmBuild = (fusedMultiplyAdd: boolean): Subject => ({
@@ -138,7 +139,7 @@ const SUBJECTS = [wasmBuild(true), wasmBuild(false), ...nativeIsas().map(nativeB
 
 for (const subject of SUBJECTS) for (const threads of [1, 2]) {
   describe(`${subject.label}, ${threads} thread(s)`, () => {
-    let be: KernelBackend;
+    let be: ClosableBackend;
     before(async () => {
       be = await subject.create(threads);
     });

@@ -7,20 +7,54 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { chromium } from 'playwright-core';
+import { readFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { build } from 'esbuild';
 import { createWasmBackend } from '../src/backend/wasm/index.ts';
-import { loadCases } from './reference/cases.ts';
+import { MODULE_BUILDS } from '../src/backend/wasm/wasm-backend.ts';
+import { loadCases, referenceDir } from './reference/cases.ts';
 import { assertRnnLayerRun } from './reference/rnn-layer.ts';
 import { runRnnLayer, type RnnLayerRun, type RunTensor } from './reference/run-rnn-layer.ts';
-import { startTestServer } from './browser/server.ts';
+import { HTML, JAVASCRIPT, WASM, startTestServer, type ServedFile } from './browser/server.ts';
+import { withChromium } from './browser/chromium.ts';
 import { teamProduct } from './browser/team-product.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
+const ROOT = join(import.meta.dirname, '..');
 const CASE = 'lstm_bidirectional_varlen';
 const THREADS = 2;
-/** Bound of every browser step, so that the test never hangs. */
-const STEP_MS = 15_000;
+
+/** Starts the computation worker with the page's query (`?case=NAME&threads=N`) and keeps its answer in `window.rnnkitResult`. */
+const PAGE = `<!doctype html>
+<meta charset="utf-8">
+<title>rnnkit wasm backend</title>
+<script type="module">
+  const query = new URLSearchParams(location.search);
+  const worker = new Worker('/entry.js', { type: 'module' });
+  worker.onmessage = (e) => { window.rnnkitResult = e.data; };
+  worker.onerror = (e) => { window.rnnkitResult = { error: 'worker: ' + e.message }; };
+  worker.postMessage({ caseName: query.get('case'), threads: Number(query.get('threads')) });
+</script>
+`;
+
+/** The page, esbuild bundles of entry.ts and of the wasm backend's browser worker, the kernel module's builds and the reference cases. */
+async function pageFiles(): Promise<(path: string) => Promise<ServedFile | undefined>> {
+  const { outputFiles } = await build({
+    entryPoints: [join(ROOT, 'test/browser/entry.ts'), join(ROOT, 'src/backend/wasm/browser-worker.mjs')],
+    bundle: true, format: 'esm', platform: 'browser', target: 'es2022', outdir: '/', write: false, logLevel: 'error',
+  });
+  const files = new Map<string, ServedFile>([
+    ['/', { type: HTML, body: PAGE }],
+    ...await Promise.all(Object.values(MODULE_BUILDS.shared).map(async (file) =>
+      [`/${file}`, { type: WASM, body: await readFile(join(ROOT, 'build/wasm', file)) }] as const)),
+    ...outputFiles.map((f) => [`/${basename(f.path)}`, { type: JAVASCRIPT, body: f.contents }] as const),
+  ]);
+  return async (path) => {
+    const caseName = /^\/case\/([\w-]+)\.json$/.exec(path)?.[1];
+    if (!caseName) return files.get(path);
+    const body = await readFile(join(referenceDir(), `${caseName}.json`)).catch(() => undefined);
+    return body && { type: 'application/json', body };
+  };
+}
 
 interface Numbers {
   run: RnnLayerRun;
@@ -41,37 +75,17 @@ const tensorsOf = ({ run, product }: Numbers): Record<string, RunTensor> => ({
 
 /** The case and the product in the browser. */
 async function computeInChromium(): Promise<BrowserNumbers> {
-  const server = await startTestServer();
+  const server = await startTestServer(await pageFiles(), () => true);
   try {
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM, timeout: STEP_MS,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
-    try {
-      const page = await browser.newPage();
-      page.setDefaultTimeout(STEP_MS);
-      const pageErrors: string[] = [];
-      page.on('pageerror', (e) => pageErrors.push(e.message));
-      await page.goto(`${server.url}?case=${CASE}&threads=${THREADS}`);
-      assert.equal(await page.evaluate(() => crossOriginIsolated), true, 'the page is cross-origin isolated');
-      await page.waitForFunction(() => 'rnnkitResult' in window).catch((e: Error) => {
-        throw new Error(`no result from the page: ${e.message} ${pageErrors.join('; ')}`);
-      });
-      const result = await page.evaluate(() => (window as unknown as { rnnkitResult: unknown }).rnnkitResult) as
-        (BrowserNumbers & { threads: number }) | { error: string };
-      if ('error' in result) assert.fail(`the page failed: ${result.error}`);
-      assert.equal(result.threads, THREADS);
-      return result;
-    } finally {
-      await browser.close();
-    }
+    const result = await withChromium((resultOf) => resultOf(`${server.url}?case=${CASE}&threads=${THREADS}`)) as BrowserNumbers & { threads: number };
+    assert.equal(result.threads, THREADS);
+    return result;
   } finally {
     await server.close();
   }
 }
 
 test(`${CASE} on the wasm backend in headless Chromium (${THREADS} threads) equals Node and PyTorch`, { timeout: 30_000 }, async (t) => {
-  assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: install Debian's Chromium (apt-get install -y chromium) to run the browser test`);
   const c = loadCases().find((x) => x.name === CASE);
   assert.ok(c, `reference case ${CASE} is missing`);
   const inBrowser = await computeInChromium();

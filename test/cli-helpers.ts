@@ -1,8 +1,11 @@
-/** Running the rnnkit command as users do: its bin script, in a child process. */
+/**
+ * Running the rnnkit command in a child process, from its TypeScript sources (through tsx; the
+ * package test runs the compiled command of the packed package, as users do).
+ */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 
-export const BIN = join(import.meta.dirname, '..', 'bin', 'rnnkit.js');
+const CLI = ['--import', import.meta.resolve('tsx'), join(import.meta.dirname, '..', 'src', 'cli', 'bin.ts')];
 
 export interface CliResult {
   status: number | null;
@@ -12,12 +15,12 @@ export interface CliResult {
 }
 
 export function run(args: readonly string[], options: { cwd?: string } = {}): CliResult {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 120_000, cwd: options.cwd });
+  const r = spawnSync(process.execPath, [...CLI, ...args], { encoding: 'utf8', timeout: 120_000, cwd: options.cwd });
   return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
 }
 
 export function spawnCli(args: readonly string[], options: { cwd?: string } = {}): ChildProcess {
-  return spawn(process.execPath, [BIN, ...args], { cwd: options.cwd });
+  return spawn(process.execPath, [...CLI, ...args], { cwd: options.cwd });
 }
 
 /** `run` without blocking the test process (for runs side by side). */

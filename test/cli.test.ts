@@ -170,8 +170,10 @@ test('--version; every command\'s --help lists every option with its description
     assert.ok(top.includes(command.summary), `rnnkit --help lists ${command.name}`);
     const help = run([...command.name.split(' '), '--help']);
     assert.equal(help.status, 0);
-    for (const o of command.optionGroups.flatMap((g) => g.options)) {
-      const line = help.stdout.split('\n').findIndex((l) => l.startsWith(`  --${o.name}`));
+    const helpLines = help.stdout.split('\n');
+    // an option is looked up under its group's heading (tasks may share option names)
+    for (const [o, from] of command.optionGroups.flatMap((g) => g.options.map((o) => [o, helpLines.indexOf(`${g.title}:`)] as const))) {
+      const line = helpLines.findIndex((l, i) => i > from && l.startsWith(`  --${o.name}`));
       assert.ok(line >= 0, `${command.name} --help lists --${o.name}`);
       const text = help.stdout.split('\n').slice(line, line + 2).join(' ');
       assert.ok(text.includes(o.description), `--${o.name} described`);

@@ -1,4 +1,4 @@
-/** The README's TypeScript snippets run as written (with 'rnnkit' resolved to this checkout). */
+/** The README's TypeScript snippets run as written (with 'rnnkit' resolved to this checkout's sources, Node's entry point). */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
@@ -18,7 +18,7 @@ snippets.forEach((code, i) => {
     const file = join(root, 'test', `.readme-snippet-${i + 1}.mts`);
     writeFileSync(file, code
       .replaceAll("from 'rnnkit/node'", `from '${join(root, 'src/node/index.ts')}'`)
-      .replaceAll("from 'rnnkit'", `from '${join(root, 'src/index.ts')}'`));
+      .replaceAll("from 'rnnkit'", `from '${join(root, 'src/platform/node.ts')}'`));
     const r = spawnSync(process.execPath, ['--import', import.meta.resolve('tsx'), file], { cwd: work, encoding: 'utf8', timeout: 120_000 });
     assert.equal(r.status, 0, `snippet ${i + 1} failed:\n${r.stderr}`);
   });

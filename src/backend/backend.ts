@@ -53,6 +53,37 @@ export interface PackedMatrix {
   readonly n: number;
 }
 
+/**
+ * One word2vec training run with negative sampling (skip-gram or CBOW), the corpus cut into chunks
+ * at sentence ends: job j = epoch · chunks + chunk trains on one chunk with learning rate alphas[j]
+ * and the 48-bit random state seeds[2j] · 2²⁴ + seeds[2j + 1]. The reference backend
+ * (reference/word2vec.ts) states the algorithm; every array is this backend's.
+ */
+export interface Word2VecJob {
+  mode: 'skipgram' | 'cbow';
+  /** CBOW: average the context vectors (gensim cbow_mean = 1) instead of summing them. */
+  cbowMean: boolean;
+  dim: number;
+  window: number;
+  negative: number;
+  /** Word vectors (gensim syn0 / wv.vectors), [vocab, dim], updated in place. */
+  input: F32;
+  /** Output vectors of negative sampling (syn1neg), [vocab, dim], updated in place. */
+  output: F32;
+  /** The corpus as word ids (words below the minimum count removed); −1 ends a sentence. */
+  tokens: I32;
+  /** Token offset where each chunk starts, [chunks + 1]; chunks end after a −1. */
+  chunkStarts: I32;
+  /** Subsampling: word w is kept when keep[w] (as uint32) ≥ the next random 32-bit draw; null keeps every word. */
+  keep: I32 | null;
+  /** Cumulative unigram^0.75 noise distribution over [0, noise[vocab − 1]), [vocab]. */
+  noise: I32;
+  /** Learning rate of each job, [epochs · chunks]. */
+  alphas: F32;
+  /** 24-bit halves of each job's random state, [2 · epochs · chunks]. */
+  seeds: I32;
+}
+
 export interface Backend {
   readonly name: string;
   /** Threads the backend computes with (1 for the reference backend). */
@@ -270,6 +301,15 @@ export interface Backend {
     B: number, H: number, xg: F32, xgOff: number, hPrev: F32, hPrevOff: number, dRh: F32,
     dh: F32, dXg: F32, dxgOff: number, dHg: F32, dhgOff: number,
   ): void;
+
+  // ---- word embeddings ------------------------------------------------------------------------
+
+  /**
+   * Runs every job of a word2vec training run, on all of the backend's threads with lock-free
+   * updates of the shared vectors (as word2vec and gensim do); one thread runs the jobs in order.
+   * `onProgress(jobsDone)` is called from the calling thread now and then.
+   */
+  word2vecTrain(job: Word2VecJob, onProgress?: (jobsDone: number) => void): void;
 
   // ---- optimizer updates over n parameters (PyTorch semantics) --------------------------------
 

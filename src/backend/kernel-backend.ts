@@ -3,7 +3,8 @@
  * their own (a WebAssembly.Memory, or the native addon's arena) and export the same kernels over
  * byte offsets into it, so one class turns the Backend contract into kernel calls for both.
  */
-import type { Backend, BinaryOp, ClampArgs, ClampBackwardArgs, DType, F32, I32, PackedMatrix, RecurrentActivation, Storage, UnaryOp } from './backend.ts';
+import type { Backend, BinaryOp, ClampArgs, ClampBackwardArgs, DType, F32, I32, PackedMatrix, RecurrentActivation, Storage, UnaryOp, Word2VecJob } from './backend.ts';
+import { word2vecTrain as referenceWord2vecTrain } from './reference/word2vec.ts';
 import type { BlockHeap } from './block-heap.ts';
 import { ROW_COUNT, type RowKernel } from './wasm/team-protocol.mjs';
 
@@ -125,6 +126,11 @@ export class KernelBackend implements Backend {
 
   get threads(): number {
     return this.team.threads;
+  }
+
+  /** Byte address of element `off` of an array of this backend; 0 for an absent (null) array. */
+  protected addressOf(x: Storage | null, off = 0): number {
+    return this.at(x, off);
   }
 
   get memoryLimit(): number {
@@ -385,6 +391,14 @@ export class KernelBackend implements Backend {
   private rowWise(kernel: RowKernel, B: number, H: number, args: readonly number[], strides: readonly number[]): void {
     if (this.team.threads > 1 && B > 1 && B * H >= PARALLEL_MIN_CELL_ELEMENTS) this.team.rows(kernel, B, args, strides);
     else (this.k[kernel] as (...a: readonly number[]) => void)(...args);
+  }
+
+  /**
+   * word2vec on one thread with the reference kernel, straight on this backend's arrays (they are
+   * ordinary typed arrays over its memory); the wasm backend overrides it with its own kernel.
+   */
+  word2vecTrain(job: Word2VecJob, onProgress?: (jobsDone: number) => void): void {
+    referenceWord2vecTrain(job, onProgress);
   }
 
   sgdUpdate(

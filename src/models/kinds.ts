@@ -6,8 +6,9 @@
 import type { ModelKind } from '../io/checkpoint.ts';
 import { ValueError } from '../errors.ts';
 import { CharLM } from './charlm.ts';
+import { WordClassifier } from './word-classifier.ts';
 
-const kinds = new Map<string, ModelKind>([CharLM].map((k) => [k.kind, k]));
+const kinds = new Map<string, ModelKind>([CharLM, WordClassifier].map((k) => [k.kind, k]));
 
 /** The loader of `kind`, or undefined. */
 export function modelKind(kind: string): ModelKind | undefined {

@@ -4,9 +4,16 @@ export { CorpusError, type CorpusErrorCode } from '../errors.ts';
 export {
   saveCheckpoint, loadCheckpoint, loadCheckpointDir, writeCheckpointFiles, resolveCheckpointDir, writeFileAtomic, RunDirectory, OutputError, type Which,
 } from './checkpoint.ts';
-export { useBackend, BACKEND_NAMES } from './backends.ts';
+export { BACKEND_NAMES, NODE_BACKENDS } from './backends.ts';
+export { useBackend } from '../backend/registry.ts';
 export { loadOnnxFile, runOnnxTestDirectory } from './onnx.ts';
 export { loadTfjsModelFile } from './tfjs.ts';
+export {
+  loadWordVectors, saveWordVectors, openVectors, loadPretrained, PRETRAINED, EVALUATION_FILES,
+  type LoadVectorsOptions,
+} from './vectors.ts';
+export { loadSentences, BUILTIN_WORD_CORPORA } from './word-corpora.ts';
+export { loadSentimentSentences, afinnPredictions, type LabelledSentence } from './sentiment.ts';
 export {
   loadNativeBackend, nativeIsas, NativeBackend, NativeBackendUnavailableError, NATIVE_ISAS,
   type NativeBackendOptions, type NativeIsa,

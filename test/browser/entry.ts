@@ -5,7 +5,6 @@
  * posts the numbers (or the error) back.
  */
 import { createWasmBackend } from '../../src/index.ts';
-import { browserPlatform } from '../../src/backend/wasm/browser-platform.ts';
 import type { Case } from '../reference/case-fields.ts';
 import { runRnnLayer } from '../reference/run-rnn-layer.ts';
 import { teamProduct } from './team-product.ts';
@@ -21,8 +20,7 @@ self.onmessage = async ({ data: { caseName, threads } }: MessageEvent<BrowserJob
     const response = await fetch(`/case/${caseName}.json`);
     if (!response.ok) throw new Error(`case ${caseName}: HTTP ${response.status}`);
     const c: Case = { ...await response.json(), name: caseName };
-    const platform = browserPlatform({ wasmDirUrl: '/', workerUrl: '/browser-worker.js' });
-    const backend = await createWasmBackend({ threads, platform });
+    const backend = await createWasmBackend({ threads, wasmDirUrl: '/', workerUrl: '/browser-worker.js' });
     postMessage({ run: runRnnLayer(c, backend), product: teamProduct(backend), threads: backend.threads, fused: backend.fusedMultiplyAdd });
     backend.close();
   } catch (e) {

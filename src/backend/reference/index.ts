@@ -7,6 +7,7 @@ import type { Backend, BinaryOp, ClampArgs, ClampBackwardArgs, DType, F32, I32, 
 import { gemm, matVecSum } from './gemm.ts';
 import * as cells from './cells.ts';
 import * as optim from './optim.ts';
+import { word2vecTrain } from './word2vec.ts';
 
 interface ReferencePacked extends PackedMatrix {
   transB: boolean;
@@ -206,6 +207,8 @@ export class ReferenceBackend implements Backend {
   adamUpdate = optim.adamUpdate;
   rmspropUpdate = optim.rmspropUpdate;
   adagradUpdate = optim.adagradUpdate;
+
+  word2vecTrain = word2vecTrain;
 }
 
 const UNARY: Record<UnaryOp, (v: number) => number> = {

@@ -5,6 +5,7 @@ export declare const SLOT: {
   mvN: 18; mvWa: 19; mvXa: 20; mvKa: 21; mvWb: 22; mvXb: 23; mvKb: 24; mvBiasA: 25; mvBiasB: 26; mvY: 27;
   packedB: 28;
   rowKernel: 29; rows: 30; rowArgc: 31; rowArgs: 32; rowStrides: number;
+  word2vecArgs: number;
   count: number;
 };
 export type RowKernel =
@@ -18,6 +19,7 @@ export declare const OP_STOP: 1;
 export declare const OP_MATVEC_SUM: 2;
 export declare const OP_ROWS: 3;
 export declare const OP_GEMM_PACKED: 4;
+export declare const OP_WORD2VEC: 5;
 export declare const CLOSED: 255;
 export type SlabGemm = (
   transA: number, transB: number, m: number, n: number, k: number, alpha: number,
@@ -36,6 +38,8 @@ export interface SlabKernels extends Record<RowKernel, (...args: number[]) => vo
   gemm: SlabGemm;
   gemmPacked: SlabGemmPacked;
   matVecSum: SlabMatVecSum;
+  /** Runs up to maxJobs jobs of the word2vec record at `args` with scratch slot `slot`; returns how many. */
+  word2vecWork(args: number, slot: number, maxJobs: number): number;
 }
 export declare function ticketOf(generation: number, next: number): number;
 export declare function computeSlabs(ctrl: Int32Array, ctrlF: Float32Array, generation: number, kernels: SlabKernels): void;

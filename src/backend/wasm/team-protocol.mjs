@@ -3,7 +3,8 @@
 //
 // A job (a GEMM, the batch-1 step product matVecSum, or a row-wise cell kernel over a batch) is cut
 // into `chunks` slabs (the wasm kernels compute slab i of n; a rows job gives each slab a run of
-// batch rows, with its row pointers advanced). Threads claim slabs
+// batch rows, with its row pointers advanced). A word2vec job has one slab per worker: slab i runs
+// word2vecWork with scratch slot i, claiming the run's jobs from a counter until none is left. Threads claim slabs
 // with a ticket word = (generation << 8) | next slab, by compare-and-swap: a thread that woke late
 // for an older generation sees a foreign generation and claims nothing, and if a worker is not
 // scheduled the caller simply computes every slab itself. Results do not depend on who computes
@@ -25,7 +26,8 @@ export const ROW_COUNT = -1;
 /**
  * Int32 slots of the control block: the GEMM's arguments (alpha and beta are float32 bits; a
  * packed-operand GEMM has packedB instead of b, ldb, transB), then matVecSum's (mv*), then a rows job's: kernel index, rows, argument count, arguments, and each
- * argument's byte stride per row (0: not per row; a null pointer stays null).
+ * argument's byte stride per row (0: not per row; a null pointer stays null), then a word2vec job's
+ * record address.
  */
 export const SLOT = {
   generation: 0, ticket: 1, completed: 2, op: 3, chunks: 4,
@@ -33,13 +35,15 @@ export const SLOT = {
   mvN: 18, mvWa: 19, mvXa: 20, mvKa: 21, mvWb: 22, mvXb: 23, mvKb: 24, mvBiasA: 25, mvBiasB: 26, mvY: 27,
   packedB: 28,
   rowKernel: 29, rows: 30, rowArgc: 31, rowArgs: 32, rowStrides: 32 + MAX_ROW_ARGS,
-  count: 32 + 2 * MAX_ROW_ARGS,
+  word2vecArgs: 32 + 2 * MAX_ROW_ARGS,
+  count: 33 + 2 * MAX_ROW_ARGS,
 };
 export const OP_GEMM = 0;
 export const OP_STOP = 1;
 export const OP_MATVEC_SUM = 2;
 export const OP_ROWS = 3;
 export const OP_GEMM_PACKED = 4;
+export const OP_WORD2VEC = 5;
 export const CLOSED = 255;
 
 /** Arguments of one rows slab, reused (each thread has its own module instance of this file). */
@@ -74,6 +78,8 @@ export function computeSlabs(ctrl, ctrlF, generation, kernels) {
     if (op === OP_ROWS) {
       const rows = ctrl[SLOT.rows], b0 = Math.floor((rows * slab) / chunks), b1 = Math.floor((rows * (slab + 1)) / chunks);
       if (b1 > b0) computeRows(ctrl, kernels, b0, b1);
+    } else if (op === OP_WORD2VEC) {
+      kernels.word2vecWork(ctrl[SLOT.word2vecArgs], slab, 0x7fffffff);
     } else if (op === OP_GEMM_PACKED) {
       kernels.gemmPacked(ctrl[SLOT.transA], ctrl[SLOT.m], ctrl[SLOT.n], ctrl[SLOT.k], ctrlF[SLOT.alpha], ctrl[SLOT.a], ctrl[SLOT.lda],
         ctrl[SLOT.packedB], ctrlF[SLOT.beta], ctrl[SLOT.c], ctrl[SLOT.ldc], slab, chunks);

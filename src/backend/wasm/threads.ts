@@ -7,7 +7,7 @@
  * Platform-neutral: the platform (Node worker_threads, browser Web Workers) only starts workers.
  */
 import {
-  CLOSED, OP_GEMM, OP_GEMM_PACKED, OP_MATVEC_SUM, OP_ROWS, OP_STOP, ROW_KERNELS, SLOT, computeSlabs, ticketOf,
+  CLOSED, OP_GEMM, OP_GEMM_PACKED, OP_MATVEC_SUM, OP_ROWS, OP_STOP, OP_WORD2VEC, ROW_KERNELS, SLOT, computeSlabs, ticketOf,
   type RowKernel, type SlabKernels,
 } from './team-protocol.mjs';
 
@@ -42,15 +42,23 @@ export interface WorkerHandle {
   terminate(): unknown;
 }
 
+/** A worker just started: it joins the team's jobs once `ready` resolves (it rejects if the worker fails to start). */
+export interface StartedWorker {
+  handle: WorkerHandle;
+  ready: Promise<void>;
+}
+
 export interface WasmPlatform {
+  /** Bytes of one build of the kernel module (a file name of MODULE_BUILDS). */
+  readModule(file: string): Promise<BufferSource>;
   /**
-   * Compiles one build of the kernel module (a file name of build/wasm, see MODULE_BUILDS);
-   * resolves null when this engine cannot run it.
+   * Whether memory can be shared with workers here (Node; a cross-origin-isolated page). Where it
+   * cannot, the single-thread builds run over a memory of fixed size.
    */
-  loadModule(file: string): Promise<WebAssembly.Module | null>;
+  readonly sharedMemory: boolean;
   defaultThreads(): number;
-  /** Starts a worker running workerLoop of team-protocol.mjs; resolves once it waits for jobs. */
-  startWorker(init: WorkerInit): Promise<WorkerHandle>;
+  /** Starts a worker running workerLoop of team-protocol.mjs. */
+  startWorker(init: WorkerInit): StartedWorker;
 }
 
 export class GemmTeam {
@@ -135,6 +143,24 @@ export class GemmTeam {
     this.runJob(SLABS_PER_THREAD);
   }
 
+  /**
+   * Runs the word2vec job record at byte address `args`: worker i claims jobs with scratch slot i
+   * until none is left, while the calling thread runs `callerWork` (slot threads − 1); then the
+   * caller takes any slab a worker has not started (it finds no job left) and waits for the rest.
+   */
+  word2vec(args: number, callerWork: () => void): void {
+    if (this.workers.length === 0) {
+      callerWork();
+      return;
+    }
+    const ctrl = this.openJob(OP_WORD2VEC);
+    ctrl[SLOT.word2vecArgs] = args;
+    const chunks = this.workers.length, generation = this.publish(chunks);
+    callerWork();
+    computeSlabs(ctrl, this.ctrlF, generation, this.kernels);
+    awaitValue(ctrl, SLOT.completed, chunks);
+  }
+
   /** Whether the contention guard has the next product run on the calling thread alone. */
   private runsSolo(): boolean {
     if (this.soloLeft === 0) return false;
@@ -152,17 +178,24 @@ export class GemmTeam {
   /** Publishes the job written since openJob, computes slabs with the workers, waits for all. */
   private runJob(slabs: number): void {
     const ctrl = this.ctrl, chunks = this.threads * slabs;
+    const generation = this.publish(chunks);
+    const start = performance.now();
+    computeSlabs(ctrl, this.ctrlF, generation, this.kernels);
+    const computed = performance.now();
+    awaitValue(ctrl, SLOT.completed, chunks);
+    this.noteWait(computed - start, performance.now() - computed);
+  }
+
+  /** Publishes the job written since openJob as `chunks` slabs; returns its generation. */
+  private publish(chunks: number): number {
+    const ctrl = this.ctrl;
     Atomics.store(ctrl, SLOT.chunks, chunks);
     Atomics.store(ctrl, SLOT.completed, 0);
     const generation = ++this.generation;
     Atomics.store(ctrl, SLOT.ticket, ticketOf(generation, 0));
     Atomics.store(ctrl, SLOT.generation, generation);
     Atomics.notify(ctrl, SLOT.generation);
-    const start = performance.now();
-    computeSlabs(ctrl, this.ctrlF, generation, this.kernels);
-    const computed = performance.now();
-    awaitValue(ctrl, SLOT.completed, chunks);
-    this.noteWait(computed - start, performance.now() - computed);
+    return generation;
   }
 
   private noteWait(computing: number, waiting: number): void {

@@ -5,6 +5,7 @@ import { sampleCommand } from './sample.ts';
 import { evalCommand } from './eval.ts';
 import { exportCommand } from './export.ts';
 import { onnxTestCommand } from './onnx-test.ts';
+import { EMBED_COMMANDS } from './embed.ts';
 import { buildNativeCommand } from './build-native.ts';
 
-export const COMMANDS: readonly Command[] = [trainCommand, sampleCommand, evalCommand, exportCommand, onnxTestCommand, buildNativeCommand];
+export const COMMANDS: readonly Command[] = [trainCommand, sampleCommand, evalCommand, exportCommand, onnxTestCommand, ...EMBED_COMMANDS, buildNativeCommand];

@@ -5,7 +5,8 @@
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { BACKEND_NAMES, useBackend } from '../../node/backends.ts';
+import { BACKEND_NAMES } from '../../node/backends.ts';
+import { useBackend } from '../../backend/registry.ts';
 import { runOnnxTestDirectory } from '../../node/onnx.ts';
 import { UsageError } from '../args.ts';
 import type { Command } from '../command.ts';
@@ -36,7 +37,7 @@ export const onnxTestCommand: Command = {
   async run(args, out) {
     if (args.positionals.length === 0) throw new UsageError('name at least one test directory');
     const dirs = args.positionals.flatMap(testDirectories);
-    const backend = await useBackend(args.values.backend as string | undefined);
+    const backend = useBackend(args.values.backend as string | undefined);
     let failed = 0;
     for (const dir of dirs) {
       const result = runOnnxTestDirectory(dir, { rtol: args.values.rtol as number, atol: args.values.atol as number, backend });

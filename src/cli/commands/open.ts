@@ -1,5 +1,6 @@
 /** What sample, eval (and later predict) share: opening a checkpoint named on the command line. */
-import { BACKEND_NAMES, useBackend } from '../../node/backends.ts';
+import { BACKEND_NAMES } from '../../node/backends.ts';
+import { useBackend } from '../../backend/registry.ts';
 import { loadCheckpoint, type Which } from '../../node/checkpoint.ts';
 import type { LoadedCheckpoint } from '../../io/checkpoint.ts';
 import { UsageError, type OptionSpec, type ParsedArgs } from '../args.ts';
@@ -14,6 +15,6 @@ export async function openCheckpoint(args: ParsedArgs, command: string): Promise
   if (args.positionals.length !== 1) {
     throw new UsageError(`rnnkit ${command} takes one RUN directory (what "rnnkit train" wrote, or one of its checkpoints), got ${args.positionals.length}`);
   }
-  const backend = await useBackend(args.values.backend as string | undefined);
+  const backend = useBackend(args.values.backend as string | undefined);
   return loadCheckpoint(args.positionals[0], { backend, which: args.values.checkpoint as Which | undefined });
 }

@@ -5,7 +5,8 @@
  */
 import { join, resolve } from 'node:path';
 import type { Backend } from '../../backend/backend.ts';
-import { BACKEND_NAMES, useBackend } from '../../node/backends.ts';
+import { BACKEND_NAMES } from '../../node/backends.ts';
+import { useBackend } from '../../backend/registry.ts';
 import { RunDirectory, loadCheckpoint, loadCheckpointDir, resolveCheckpointDir } from '../../node/checkpoint.ts';
 import type { CheckpointInfo, LoadedCheckpoint } from '../../io/checkpoint.ts';
 import { CheckpointError } from '../../errors.ts';
@@ -113,7 +114,7 @@ async function train(args: ParsedArgs, out: Output): Promise<number> {
   run.checkWritable();
   run.recover();
 
-  const backend = await useBackend(values.backend as string | undefined, values.threads as number | undefined);
+  const backend = useBackend(values.backend as string | undefined, values.threads as number | undefined);
   let setup: TaskSetup;
   let options: TrainerOptions;
   let state: SavedTrainerState | null = null;

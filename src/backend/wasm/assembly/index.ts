@@ -9,6 +9,7 @@ export {
   gruGates, gruBlend, gruUpdateBackward, gruResetAfterBackward, gruResetGateBackward,
 } from './cells';
 export { sgdUpdate, adamUpdate, adaptiveUpdate } from './optim';
+export { word2vecScratchBytes, word2vecWork } from './word2vec';
 
 /** First byte after the module's static data: the JS allocator starts above it. */
 export function heapBase(): usize {

@@ -24,10 +24,10 @@ const lstm = new LSTM({ inputSize: 3, hiddenSize: 4 });
 const { output } = lstm.forward(tensor(new Float32Array(2 * 1 * 3).fill(0.5), [2, 1, 3]));
 console.log(getBackend().name, lstm.parameters()[0].backend.name, output.backend.name);`;
 
-test('in Node, a layer built with no backend call is on the wasm backend, quietly', () => {
+test('in Node, a layer built with no backend call is on the native backend (the addon is built here), quietly; wasm without it', () => {
   const r = runModule(LAYER);
   assert.equal(r.status, 0, r.stderr);
-  assert.equal(r.stdout, 'wasm wasm wasm');
+  assert.equal(r.stdout, 'native native native');
   assert.equal(r.stderr, '');
 });
 
@@ -38,7 +38,7 @@ test('RNNKIT_BACKEND forces a backend; an unknown name is a typed error naming t
   assert.equal(forced.stderr, '');
   const unknown = runModule(`import { getBackend, ValueError } from '${SRC}/platform/node.ts';
 try { getBackend(); } catch (e) { console.log(e instanceof ValueError, e.message); }`, { RNNKIT_BACKEND: 'gpu' });
-  assert.equal(unknown.stdout, 'true RNNKIT_BACKEND: expected one of wasm, reference, got "gpu"');
+  assert.equal(unknown.stdout, 'true RNNKIT_BACKEND: expected one of native, wasm, reference, got "gpu"');
 });
 
 test('falling back to the reference backend says why, once, on stderr; a forced backend that cannot load is an error', () => {
@@ -67,7 +67,7 @@ const second = useBackend('wasm', 2);
 console.log(same, closed, second !== first, second.threads, getBackend() === second, tensor([1]).backend === second);
 useBackend('reference');
 console.log(getBackend().name, useBackend() === second);
-try { useBackend('reference', 2); } catch (e) { console.log(e.constructor.name, e.message); }`);
+try { useBackend('reference', 2); } catch (e) { console.log(e.constructor.name, e.message); }`, { RNNKIT_BACKEND: 'wasm' }); // wasm the default, as native would be
   assert.equal(r.status, 0, r.stderr);
   assert.deepEqual(r.stdout.split('\n'), [
     'true true true 2 true true',

@@ -6,6 +6,7 @@ import { Random } from '../src/tensor/random.ts';
 import { noGrad } from '../src/autograd/tape.ts';
 import { getBackend } from '../src/backend/registry.ts';
 import { createWasmBackend } from '../src/backend/wasm/index.ts';
+import { loadNativeBackend } from '../src/backend/native/index.ts';
 import { CharLMNet, type CellKind } from '../src/models/charlm-net.ts';
 import { Stepper } from '../src/models/stepper.ts';
 import { CharLM, END, START } from '../src/models/charlm.ts';
@@ -15,7 +16,7 @@ import { GRU } from '../src/nn/rnn.ts';
 import { trainCharLM } from '../src/models/charlm-task.ts';
 import { relativeError } from './reference/cases.ts';
 
-const backends = [getBackend('reference'), await createWasmBackend({ threads: 1 })];
+const backends = [getBackend('reference'), await createWasmBackend({ threads: 1 }), loadNativeBackend({ threads: 1 })];
 
 for (const backend of backends) {
   for (const cell of ['lstm', 'gru', 'rnn'] as CellKind[]) {
@@ -90,8 +91,11 @@ test('trainCharLM lowers validation bits per character; samples are seeded', () 
   assert.equal(a.length, 30);
 });
 
-test('same seed and thread count give bit-identical training (wasm, 2 threads)', async () => {
-  const backend = await createWasmBackend({ threads: 2 });
+for (const [label, create] of [
+  ['wasm', () => createWasmBackend({ threads: 2 })],
+  ['native', async () => loadNativeBackend({ threads: 2 })],
+] as const) test(`same seed and thread count give bit-identical training (${label}, 2 threads)`, async () => {
+  const backend = await create();
   const rng = new Random(11);
   const text = Array.from({ length: 6000 }, () => 'abcdefgh ,.'[rng.nextInt(11)]).join('');
   const train = () => {

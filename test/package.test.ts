@@ -43,8 +43,8 @@ interface Ran {
   stderr: string;
 }
 
-function run(command: string, args: string[], cwd = app): Ran {
-  const r = spawnSync(command, args, { cwd, encoding: 'utf8', timeout: 240_000 });
+function run(command: string, args: string[], cwd = app, env: NodeJS.ProcessEnv = process.env): Ran {
+  const r = spawnSync(command, args, { cwd, encoding: 'utf8', timeout: 240_000, env });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -282,7 +282,9 @@ test('(d) a page bundled by esbuild from the installed package trains in Chromiu
   } finally {
     await server.close();
   }
-  const node = run(process.execPath, ['-e', "import('./tiny.mjs').then(async (m) => console.log(JSON.stringify(await m.trainTiny())))"]);
+  // The browser's backend is wasm; Node's default may be native, so Node is asked for wasm too.
+  const node = run(process.execPath, ['-e', "import('./tiny.mjs').then(async (m) => console.log(JSON.stringify(await m.trainTiny())))"],
+    app, { ...process.env, RNNKIT_BACKEND: 'wasm' });
   assert.equal(node.status, 0, node.stderr);
   const inNode = JSON.parse(node.stdout) as Result;
   t.diagnostic(`Node: ${inNode.backend}, ${inNode.threads} thread(s), losses ${inNode.losses.join(', ')}`);

@@ -3,25 +3,16 @@
  * the options from the command's spec and runs it. User errors end in one line on stderr and a
  * non-zero exit status; anything else is a bug and keeps its stack trace.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { RnnkitError } from '../errors.ts';
+import { rnnkitPackage } from '../node/package-root.ts';
 import { UsageError, formatHelp, parseOptions } from './args.ts';
 import type { Command } from './command.ts';
 import { COMMANDS } from './commands/index.ts';
 import { Output } from './output.ts';
 
-/** The version in rnnkit's package.json (found above this file, in the sources or the build). */
+/** The version in rnnkit's package.json. */
 export function version(): string {
-  for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
-    const path = join(dir, 'package.json');
-    if (existsSync(path)) {
-      const pkg = JSON.parse(readFileSync(path, 'utf8')) as { name?: string; version?: string };
-      if (pkg.name === 'rnnkit' && pkg.version) return pkg.version;
-    }
-    if (dirname(dir) === dir) return 'unknown';
-  }
+  return rnnkitPackage()?.version ?? 'unknown';
 }
 
 function usage(): string {

@@ -5,12 +5,14 @@
  */
 import { REFERENCE_PROVIDER, setBackendProviders, type BackendProvider } from '../backend/registry.ts';
 import { createWasmBackendSync } from '../backend/wasm/node-platform.ts';
+import { loadNativeBackend } from '../backend/native/index.ts';
 
 /**
  * Fastest first. Each provider's load is synchronous and throws an Error saying why its backend
  * cannot run here (the reason shown when the default falls back to reference).
  */
 export const NODE_BACKENDS: readonly BackendProvider[] = [
+  { name: 'native', load: ({ threads }) => loadNativeBackend({ threads }) },
   { name: 'wasm', load: ({ threads }) => createWasmBackendSync({ threads }) },
   REFERENCE_PROVIDER,
 ];

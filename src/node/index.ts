@@ -15,3 +15,7 @@ export {
 export { loadSentences, BUILTIN_WORD_CORPORA } from './word-corpora.ts';
 export { loadSentimentSentences, afinnPredictions, type LabelledSentence } from './sentiment.ts';
 export { startPlayground, PlaygroundError, type PlaygroundOptions, type PlaygroundServer } from './playground.ts';
+export {
+  loadNativeBackend, nativeIsas, NativeBackend, NativeBackendUnavailableError, NATIVE_ISAS,
+  type NativeBackendOptions, type NativeIsa,
+} from '../backend/native/index.ts';

@@ -7,5 +7,6 @@ import { exportCommand } from './export.ts';
 import { onnxTestCommand } from './onnx-test.ts';
 import { EMBED_COMMANDS } from './embed.ts';
 import { playgroundCommand } from './playground.ts';
+import { buildNativeCommand } from './build-native.ts';
 
-export const COMMANDS: readonly Command[] = [trainCommand, sampleCommand, evalCommand, exportCommand, onnxTestCommand, ...EMBED_COMMANDS, playgroundCommand];
+export const COMMANDS: readonly Command[] = [trainCommand, sampleCommand, evalCommand, exportCommand, onnxTestCommand, ...EMBED_COMMANDS, playgroundCommand, buildNativeCommand];

@@ -44,7 +44,7 @@ const GENERAL: OptionSpec[] = [
   { name: 'resume', type: 'string', value: 'DIR', description: 'continue the run in DIR exactly where its last/ checkpoint stopped' },
   { name: 'force', type: 'flag', description: 'replace the run already in --out' },
   { name: 'backend', type: 'choice', choices: BACKEND_NAMES, description: 'compute backend (default: the fastest that loads)' },
-  { name: 'threads', type: 'integer', min: 1, description: 'worker threads of the wasm backend (default: the cores)' },
+  { name: 'threads', type: 'integer', min: 1, description: 'threads of the native or wasm backend (default: the cores)' },
   { name: 'json', type: 'flag', description: 'print one JSON object per event (start, step, evaluation, preview, checkpoint, done)' },
   { name: 'quiet', type: 'flag', description: 'print nothing but errors' },
 ];

@@ -1,13 +1,23 @@
 /**
- * The wasm backend's allocator over its shared WebAssembly.Memory: a bump pointer plus free lists
- * per size class. Blocks are 64-byte aligned (a cache line; SIMD needs 16). Views stay valid when
- * the memory grows, because a shared memory's old buffer is never detached.
+ * The allocator of the backends that own one memory (the wasm backend's shared WebAssembly.Memory,
+ * the native backend's arena): a bump pointer plus free lists per size class. Blocks are 64-byte
+ * aligned (a cache line; SIMD needs 16). Views stay valid when the memory grows (a shared wasm
+ * memory's old buffer is never detached; the native arena never moves).
  */
-import type { DType, Storage } from '../backend.ts';
-import { MemoryLimitError, formatBytes } from '../../errors.ts';
+import type { DType, Storage } from './backend.ts';
+import { MemoryLimitError, formatBytes } from '../errors.ts';
 
 const ALIGN = 64;
-const PAGE = 65536;
+
+/** The memory a heap allocates from. */
+export interface HeapMemory {
+  /** The buffer new views are made on (a grown wasm memory hands out a new one). */
+  readonly buffer: ArrayBufferLike;
+  /** Bytes usable now. */
+  readonly byteLength: number;
+  /** Makes at least `bytes` bytes usable. */
+  grow(bytes: number): void;
+}
 
 /** Block size for a request: multiples of 64 bytes up to 4 KiB, then 8 classes per power of two. */
 function sizeClass(bytes: number): number {
@@ -17,7 +27,7 @@ function sizeClass(bytes: number): number {
   return Math.ceil(aligned / step) * step;
 }
 
-export class WasmHeap {
+export class BlockHeap {
   private top: number;
   private readonly freeBlocks = new Map<number, number[]>();
   /** Size class of every live block, by byte offset. */
@@ -33,7 +43,7 @@ export class WasmHeap {
    * memory takes V8's slow element-by-element path (it was 15 % of a W3 training step).
    */
   constructor(
-    readonly memory: WebAssembly.Memory, base: number, readonly maxBytes: number,
+    private readonly backendName: string, readonly memory: HeapMemory, base: number, readonly maxBytes: number,
     private readonly zero: (offset: number, bytes: number) => void,
   ) {
     this.top = Math.ceil(base / ALIGN) * ALIGN;
@@ -71,7 +81,7 @@ export class WasmHeap {
   free(a: Storage): void {
     const size = this.live.get(a.byteOffset);
     if (size === undefined || !this.owns(a)) {
-      throw new Error(`free: the array (offset ${a.byteOffset}, length ${a.length}) is not a live block of this wasm backend`);
+      throw new Error(`free: the array (offset ${a.byteOffset}, length ${a.length}) is not a live block of this backend`);
     }
     this.live.delete(a.byteOffset);
     let list = this.freeBlocks.get(size);
@@ -80,11 +90,12 @@ export class WasmHeap {
   }
 
   private ensureCapacity(end: number): void {
-    const have = this.memory.buffer.byteLength;
+    const have = this.memory.byteLength;
     if (end <= have) return;
-    if (end > this.maxBytes) throw new MemoryLimitError('wasm', end, this.maxBytes, `allocating ${formatBytes(end - this.top)} with ${formatBytes(this.top)} in use`);
+    if (end > this.maxBytes) {
+      throw new MemoryLimitError(this.backendName, end, this.maxBytes, `allocating ${formatBytes(end - this.top)} with ${formatBytes(this.top)} in use`);
+    }
     // Grow by at least a quarter of the current size so that growth is amortised.
-    const target = Math.min(this.maxBytes, Math.max(end, have + have / 4));
-    this.memory.grow(Math.ceil((target - have) / PAGE));
+    this.memory.grow(Math.min(this.maxBytes, Math.max(end, have + have / 4)));
   }
 }

@@ -102,3 +102,21 @@ export function transpose01(x: Tensor): Tensor {
     for (let i = 0; i < d0; i++) for (let j = 0; j < d1; j++) backend.axpy(1, dOut, (j * d0 + i) * inner, dx, (i * d1 + j) * inner, inner);
   });
 }
+
+/** x's slices along `axis` picked by `index` (PyTorch's index_select); gradients add back to the slices picked. */
+export function indexSelect(x: Tensor, axis: number, index: ArrayLike<number>): Tensor {
+  const ax = normalizeAxis(axis, x.rank, 'indexSelect(axis)');
+  const [outer, dim, inner] = blocks(x.shape, ax);
+  for (let i = 0; i < index.length; i++) {
+    if (!(Number.isInteger(index[i]) && index[i] >= 0 && index[i] < dim)) throw new ValueError(`indexSelect(index)[${i}]`, `an index in [0, ${dim})`, String(index[i]));
+  }
+  const n = index.length;
+  const out = emptyLike(x, x.shape.map((d, j) => (j === ax ? n : d)));
+  const backend = x.backend;
+  for (let o = 0; o < outer; o++) for (let i = 0; i < n; i++) backend.copy(x.f32, (o * dim + index[i]) * inner, out.f32, (o * n + i) * inner, inner);
+  return record(out, 'indexSelect', [x], (dOut, grad) => {
+    const dx = grad(0);
+    if (!dx) return;
+    for (let o = 0; o < outer; o++) for (let i = 0; i < n; i++) backend.axpy(1, dOut, (o * n + i) * inner, dx, (o * dim + index[i]) * inner, inner);
+  });
+}

@@ -158,21 +158,38 @@ export class Seq2Seq extends Module {
     return { values: output, keys: this.attn.keys(output), lengths, h, c };
   }
 
-  /** Target inputs [T, B] from the state (h, c) → logits [T, B, V], the new state and the attention weights. */
-  decode(tgtIn: Int32Array, T: number, encoded: Encoded, h: Tensor, c: Tensor | null, lengths: Int32Array | null = null): DecodeResult {
+  /**
+   * Target inputs [T, B] from the state (h, c) → decoder outputs [T, B, decoderHidden] and attention
+   * contexts [T, B, ·] (read out by `readout`), the new state and the attention weights [B, T, S].
+   */
+  attendDecoder(tgtIn: Int32Array, T: number, encoded: Encoded, h: Tensor, c: Tensor | null, lengths: Int32Array | null = null) {
     const B = encoded.lengths.length;
     const { output, hN, cN } = this.dec.forward(this.tgt_emb.forward(this.ids(tgtIn, T, B)), { h0: h, c0: c, lengths });
     const { context, weights } = this.attn.forward(output, encoded.keys, encoded.values, encoded.lengths);
-    const logits = this.out.forward(tanh(this.w_c.forward(concat([context, output], 2))));
-    return { logits, h: hN, c: cN, weights };
+    return { features: concat([context, output], -1), h: hN, c: cN, weights };
   }
 
-  /** Mean cross-entropy over the real target tokens of a batch (teacher forcing). */
+  /** logits = out(tanh(w_c [ctx; h])) for features [..., encOut + decoderHidden]. */
+  readout(features: Tensor): Tensor {
+    return this.out.forward(tanh(this.w_c.forward(features)));
+  }
+
+  /** Target inputs [T, B] from the state (h, c) → logits [T, B, V], the new state and the attention weights. */
+  decode(tgtIn: Int32Array, T: number, encoded: Encoded, h: Tensor, c: Tensor | null, lengths: Int32Array | null = null): DecodeResult {
+    const { features, ...rest } = this.attendDecoder(tgtIn, T, encoded, h, c, lengths);
+    return { logits: this.readout(features), ...rest };
+  }
+
+  /** Mean cross-entropy over the real target tokens of a batch (teacher forcing); the read-out sees only those positions. */
   loss(batch: PairBatch): Tensor {
+    const { T, B } = batch;
     const encoded = this.encode(batch.src, batch.S, batch.srcLengths);
-    const { logits } = this.decode(batch.tgtIn, batch.T, encoded, encoded.h, encoded.c, batch.tgtLengths);
-    const targets = tensor(batch.tgtOut, [batch.T * batch.B], { dtype: 'int32', backend: this.backend });
-    return crossEntropy(reshape(logits, [batch.T * batch.B, this.config.targetVocabSize]), targets, { ignoreIndex: PAD_ID });
+    const { features } = this.attendDecoder(batch.tgtIn, T, encoded, encoded.h, encoded.c, batch.tgtLengths);
+    const real: number[] = [];
+    for (let t = 0; t < T; t++) for (let b = 0; b < B; b++) if (t < batch.tgtLengths[b]) real.push(t * B + b);
+    const logits = this.readout(indexSelect(reshape(features, [T * B, features.shape[2]]), 0, real));
+    const targets = tensor(Int32Array.from(real, (i) => batch.tgtOut[i]), [real.length], { dtype: 'int32', backend: this.backend });
+    return crossEntropy(logits, targets);
   }
 
   /**

@@ -14,7 +14,6 @@
 import type { Backend } from '../backend/backend.ts';
 import { Tensor, tensor, tidy, zeros } from '../tensor/tensor.ts';
 import { Random } from '../tensor/random.ts';
-import { noGrad } from '../autograd/tape.ts';
 import { reshape, tanh } from '../ops/basic.ts';
 import { concat, indexSelect, slice, stack } from '../ops/shape.ts';
 import { crossEntropy, logSoftmax } from '../ops/softmax.ts';
@@ -205,13 +204,7 @@ export class Seq2Seq extends Module {
     if (!(Number.isInteger(K) && K >= 1)) throw new ValueError('beam', 'an integer ≥ 1', String(K));
     if (!(alpha >= 0)) throw new ValueError('lengthPenalty', 'a number ≥ 0', String(alpha));
     if (sources.length === 0) return [];
-    const wasTraining = this.training;
-    this.eval();
-    try {
-      return tidy(() => noGrad(() => this.search(sources, K, alpha, options.maxLength)));
-    } finally {
-      this.train(wasTraining);
-    }
+    return this.inference(() => tidy(() => this.search(sources, K, alpha, options.maxLength)));
   }
 
   /** Greedy decoding: beam search with one hypothesis per source. */

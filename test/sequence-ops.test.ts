@@ -9,7 +9,8 @@ import { gradcheck } from '../src/autograd/gradcheck.ts';
 import { backward } from '../src/autograd/tape.ts';
 import { Tensor, tensor, zeros } from '../src/tensor/tensor.ts';
 import { Random } from '../src/tensor/random.ts';
-import { reshape, sum, tanh } from '../src/ops/basic.ts';
+import { mul, reshape, sum, tanh } from '../src/ops/basic.ts';
+import { GRU, LSTM, RNN, type RecurrentLayer } from '../src/nn/rnn.ts';
 import { indexSelect } from '../src/ops/shape.ts';
 import { attend, attentionScores, maskedSoftmax, pairwiseAdd } from '../src/ops/attention.ts';
 import { maxOverTime, meanOverTime } from '../src/ops/pooling.ts';
@@ -167,4 +168,56 @@ describe('linear-chain CRF', () => {
     const tags = new Int32Array(T * B).fill(5);
     assert.throws(() => crfNegLogLikelihood(random(rng, [T, B, K]), tags, lengths, crf), /tags\)\[0\]: expected a tag id in \[0, 3\), got 5/);
   });
+});
+
+describe('recurrent layers over rows of different lengths', () => {
+  // RecurrentLayer sorts rows longest first and the fused op then computes only active rows, in a
+  // packed layout: each row must come out as if it ran alone, unpadded — outputs, final states and
+  // every gradient.
+  const [T, B, I, H] = [5, 4, 3, 4];
+  const lengths = [2, 5, 1, 4];
+  const cases: [string, () => RecurrentLayer][] = [
+    ['LSTM', () => new LSTM({ inputSize: I, hiddenSize: H, bidirectional: true, numLayers: 2, rng: new Random(1) })],
+    ['GRU', () => new GRU({ inputSize: I, hiddenSize: H, bidirectional: true, rng: new Random(2) })],
+    ['GRU reset-before', () => new GRU({ inputSize: I, hiddenSize: H, bidirectional: true, resetBefore: true, rng: new Random(3) })],
+    ['RNN', () => new RNN({ inputSize: I, hiddenSize: H, bidirectional: true, rng: new Random(4) })],
+  ];
+  for (const [name, make] of cases) {
+    test(`${name}: a padded batch equals each row run alone`, () => {
+      const layer = make();
+      const rng = new Random(9);
+      const x = random(rng, [T, B, I]);
+      const weights = random(rng, [T, B, 2 * H], false);
+      const batched = layer.forward(x, { lengths });
+      backward(sum(mul(batched.output, weights)));
+      const gradX = Float32Array.from(x.grad!.f32);
+      const gradW = layer.parameters().map((p) => Float32Array.from(p.grad!.f32));
+      layer.zeroGrad();
+      const expectedW = layer.parameters().map((p) => new Float32Array(p.size));
+      for (let b = 0; b < B; b++) {
+        const L = lengths[b];
+        const xb = zeros([L, 1, I], { requiresGrad: true });
+        for (let t = 0; t < L; t++) xb.f32.set(x.f32.subarray((t * B + b) * I, (t * B + b + 1) * I), t * I);
+        const wb = zeros([L, 1, 2 * H]);
+        for (let t = 0; t < L; t++) wb.f32.set(weights.f32.subarray((t * B + b) * 2 * H, (t * B + b + 1) * 2 * H), t * 2 * H);
+        const alone = layer.forward(xb);
+        for (let t = 0; t < T; t++) {
+          const got = batched.output.f32.subarray((t * B + b) * 2 * H, (t * B + b + 1) * 2 * H);
+          const want = t < L ? alone.output.f32.subarray(t * 2 * H, (t + 1) * 2 * H) : new Float32Array(2 * H);
+          got.forEach((v, i) => assert.ok(Math.abs(v - want[i]) < 1e-5, `${name} output t=${t} b=${b}`));
+        }
+        const hN = batched.hN.f32, layers = batched.hN.shape[0];
+        for (let k = 0; k < layers; k++) {
+          for (let i = 0; i < H; i++) assert.ok(Math.abs(hN[(k * B + b) * H + i] - alone.hN.f32[k * H + i]) < 1e-5, `${name} h_n`);
+        }
+        backward(sum(mul(alone.output, wb)));
+        for (let t = 0; t < L; t++) {
+          for (let i = 0; i < I; i++) assert.ok(Math.abs(gradX[(t * B + b) * I + i] - xb.grad!.f32[t * I + i]) < 1e-5, `${name} dx`);
+        }
+        layer.parameters().forEach((p, k) => expectedW[k].forEach((_, i) => (expectedW[k][i] += p.grad!.f32[i])));
+        layer.zeroGrad();
+      }
+      gradW.forEach((g, k) => g.forEach((v, i) => assert.ok(Math.abs(v - expectedW[k][i]) < 1e-4, `${name} parameter ${k} element ${i}: ${v} vs ${expectedW[k][i]}`)));
+    });
+  }
 });

@@ -8,3 +8,4 @@ export { BACKEND_NAMES, NODE_BACKENDS } from './backends.ts';
 export { useBackend } from '../backend/registry.ts';
 export { loadOnnxFile, runOnnxTestDirectory } from './onnx.ts';
 export { loadTfjsModelFile } from './tfjs.ts';
+export { loadSequenceDataset, BUILTIN_DATASETS, type SequenceDataset, type SequenceTask, type Pair } from './datasets.ts';

@@ -19,7 +19,9 @@ import { concat, indexSelect, slice, stack } from '../ops/shape.ts';
 import { crossEntropy, logSoftmax } from '../ops/softmax.ts';
 import { Module } from '../nn/module.ts';
 import { Embedding, Linear } from '../nn/layers.ts';
-import { GRU, LSTM, type RecurrentLayer } from '../nn/rnn.ts';
+import type { RecurrentLayer } from '../nn/rnn.ts';
+import type { CellKind } from './charlm-net.ts';
+import { recurrentStack } from './recurrent-encoder.ts';
 import { Attention, type AttentionKind } from '../nn/attention.ts';
 import { BOS_ID, EOS_ID, PAD_ID } from '../data/text.ts';
 import { paddedBatch } from '../data/batching.ts';
@@ -28,7 +30,7 @@ import { ValueError } from '../errors.ts';
 export interface Seq2SeqConfig {
   sourceVocabSize: number;
   targetVocabSize: number;
-  cell: 'lstm' | 'gru';
+  cell: CellKind;
   embeddingSize: number;
   /** Per direction. */
   encoderHidden: number;
@@ -119,11 +121,8 @@ export class Seq2Seq extends Module {
     super();
     const c = config;
     const { backend, rng } = options;
-    const rnn = (inputSize: number, hiddenSize: number, numLayers: number, bidirectional: boolean): RecurrentLayer => {
-      const o = { inputSize, hiddenSize, numLayers, bidirectional, backend, rng };
-      if (c.cell !== 'lstm' && c.cell !== 'gru') throw new ValueError('cell', '"lstm" or "gru"', JSON.stringify(c.cell));
-      return c.cell === 'lstm' ? new LSTM(o) : new GRU(o);
-    };
+    const rnn = (inputSize: number, hiddenSize: number, numLayers: number, bidirectional: boolean): RecurrentLayer =>
+      recurrentStack({ cell: c.cell, inputSize, hiddenSize, numLayers, bidirectional, dropout: 0 }, { backend, rng });
     const encOut = c.encoderHidden * (c.bidirectional ? 2 : 1);
     this.src_emb = this.submodule('src_emb', new Embedding(c.sourceVocabSize, c.embeddingSize, { paddingIdx: PAD_ID, backend, rng }));
     this.enc = this.submodule('enc', rnn(c.embeddingSize, c.encoderHidden, c.encoderLayers, c.bidirectional));

@@ -2,9 +2,9 @@
  * `npm run bench [-- W1 W3] [--backend reference] [--reps N] [--no-torch] [--json] [--write]`
  *
  * Runs the workloads of shared/bench/README.md (W1 char-LM training, W2 sampling, W3 bidirectional
- * GRU classifier) on each rnnkit backend row (reference; wasm with 1 thread and with every core)
- * and, when `/usr/bin/python3 -c "import torch"` works, the PyTorch anchor (bench/torch_bench.py,
- * --threads 1) in the same run. Every (workload, impl) runs in child processes of its own, so its
+ * GRU classifier, W4 attentional encoder–decoder) on each rnnkit backend row (reference; wasm with
+ * 1 thread and with every core) and, when `/usr/bin/python3 -c "import torch"` works, the PyTorch
+ * anchor (ANCHORS: bench/torch_bench.py --threads 1; W4 bench/torch_g2p.py at its best) in the same run. Every (workload, impl) runs in child processes of its own, so its
  * peak RSS is its own; each figure is the median of the repetitions (default 5; a repetition is a
  * timed batch of steps after warm-up; for PyTorch, one process per repetition).
  *
@@ -67,6 +67,21 @@ function rnnkitImpl(backend: string, threads: number): Impl {
   };
 }
 
+/**
+ * The PyTorch script, arguments and environment of each workload's anchor. W4 runs torch_g2p.py
+ * (a copy of shared/bench/torch_g2p.py) in its best configuration of shared/bench/README.md: torch
+ * 1 thread, OpenBLAS 2, the allocator keeping freed memory.
+ */
+const ANCHORS: Record<WorkloadId, { args: string[]; env?: Record<string, string> }> = {
+  W1: { args: ['bench/torch_bench.py', 'W1', '--threads', '1'] },
+  W2: { args: ['bench/torch_bench.py', 'W2', '--threads', '1'] },
+  W3: { args: ['bench/torch_bench.py', 'W3', '--threads', '1'] },
+  W4: {
+    args: ['bench/torch_g2p.py', '--w4', '--threads', '1'],
+    env: { OPENBLAS_NUM_THREADS: '2', MALLOC_MMAP_THRESHOLD_: '4294967296', MALLOC_TRIM_THRESHOLD_: '4294967296' },
+  },
+};
+
 const torchImpl: Impl = {
   name: 'pytorch',
   threads: 1,
@@ -75,7 +90,8 @@ const torchImpl: Impl = {
     let peakRssKb = 0;
     let impl = 'pytorch';
     for (let r = 0; r < reps; r++) {
-      const { stdout } = await run(PYTHON, ['-c', PYTHON_WITH_PEAK_RSS, 'bench/torch_bench.py', workload, '--threads', '1'], { cwd: ROOT });
+      const anchor = ANCHORS[workload];
+      const { stdout } = await run(PYTHON, ['-c', PYTHON_WITH_PEAK_RSS, ...anchor.args], { cwd: ROOT, env: { ...process.env, ...anchor.env } });
       for (const line of stdout.trim().split('\n').map((l) => JSON.parse(l))) {
         if ('peak_rss_kb' in line) peakRssKb = Math.max(peakRssKb, line.peak_rss_kb);
         else {

@@ -17,9 +17,10 @@ import { CharLMNet } from '../src/models/charlm-net.ts';
 import { Adam, clipGradNorm } from '../src/optim/index.ts';
 import { sampleNext } from '../src/sampling/index.ts';
 import { Stepper } from '../src/models/stepper.ts';
+import { W4 } from './w4.ts';
 
-export type WorkloadId = 'W1' | 'W2' | 'W3';
-export const WORKLOAD_IDS: readonly WorkloadId[] = ['W1', 'W2', 'W3'];
+export type WorkloadId = 'W1' | 'W2' | 'W3' | 'W4';
+export const WORKLOAD_IDS: readonly WorkloadId[] = ['W1', 'W2', 'W3', 'W4'];
 
 /** One workload on one backend: `step()` processes `itemsPerStep` tokens or sequences. */
 export interface Runner {
@@ -133,7 +134,7 @@ const W3: Workload = {
   },
 };
 
-export const WORKLOADS: Record<WorkloadId, Workload> = { W1, W2, W3 };
+export const WORKLOADS: Record<WorkloadId, Workload> = { W1, W2, W3, W4 };
 
 export interface Measurement {
   /** Items per second of each repetition. */

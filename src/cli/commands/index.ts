@@ -5,5 +5,6 @@ import { sampleCommand } from './sample.ts';
 import { evalCommand } from './eval.ts';
 import { exportCommand } from './export.ts';
 import { onnxTestCommand } from './onnx-test.ts';
+import { predictCommand } from './predict.ts';
 
-export const COMMANDS: readonly Command[] = [trainCommand, sampleCommand, evalCommand, exportCommand, onnxTestCommand];
+export const COMMANDS: readonly Command[] = [trainCommand, predictCommand, sampleCommand, evalCommand, exportCommand, onnxTestCommand];

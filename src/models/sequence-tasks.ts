@@ -83,6 +83,7 @@ export class ClassifyTask implements TrainingTask {
 
   batchLoss({ rng }: StepContext): { loss: Tensor; items: number } {
     const b = this.batches.next(rng);
+    this.model.rng.seed(rng.nextUint32()); // dropout masks follow the Trainer's generator (exact resume)
     return { loss: this.model.module.loss(b.batch, b.labels), items: b.labels.length };
   }
 
@@ -128,6 +129,7 @@ export class TagTask implements TrainingTask {
 
   batchLoss({ rng }: StepContext): { loss: Tensor; items: number } {
     const b = this.batches.next(rng);
+    this.model.rng.seed(rng.nextUint32()); // dropout masks follow the Trainer's generator (exact resume)
     return { loss: this.model.module.loss(b.batch, b.tags), items: b.batch.batch };
   }
 
@@ -177,6 +179,7 @@ export class Seq2SeqTask implements TrainingTask {
 
   batchLoss({ rng }: StepContext): { loss: Tensor; items: number } {
     const b = this.batches.next(rng);
+    this.model.rng.seed(rng.nextUint32()); // dropout masks follow the Trainer's generator (exact resume)
     return { loss: this.model.module.loss(b), items: b.B };
   }
 
@@ -226,6 +229,7 @@ export class GenerateTask implements TrainingTask {
 
   batchLoss({ rng }: StepContext): { loss: Tensor; items: number } {
     const b = this.batches.next(rng);
+    this.model.rng.seed(rng.nextUint32()); // dropout masks follow the Trainer's generator (exact resume)
     return { loss: this.model.module.loss(b.texts, this.model.module.classCondition(b.classes)), items: b.texts.length };
   }
 

@@ -52,13 +52,16 @@ export class TextClassifier {
   static readonly kind = 'classifier';
   readonly kind = TextClassifier.kind;
   readonly module: SequenceClassifier;
+  /** Draws dropout masks (and, at construction, the initial weights); the training task reseeds it every step. */
+  readonly rng: Random;
 
   constructor(
     readonly config: TextClassifierConfig, readonly tokenizer: Tokenizer, readonly vocab: Vocabulary, readonly labels: Vocabulary,
     options: { backend?: Backend; rng?: Random } = {},
   ) {
     if (!(Number.isInteger(config.maxLength) && config.maxLength >= 1)) throw new ValueError('maxLength', 'an integer ≥ 1', String(config.maxLength));
-    this.module = new SequenceClassifier({ ...config, vocabSize: vocab.size, numClasses: labels.size }, { backend: options.backend ?? getBackend(), rng: options.rng });
+    this.rng = options.rng ?? new Random(0);
+    this.module = new SequenceClassifier({ ...config, vocabSize: vocab.size, numClasses: labels.size }, { backend: options.backend ?? getBackend(), rng: this.rng });
   }
 
   static build(examples: readonly LabeledText[], tokenizer: TokenizerOptions, config: Partial<TextClassifierConfig> = {}, options: { backend?: Backend; seed?: number } = {}): TextClassifier {

@@ -34,10 +34,13 @@ export class TextGenerator {
   static readonly kind = 'generator';
   readonly kind = TextGenerator.kind;
   readonly module: ConditionalGenerator;
+  /** Draws dropout masks (and, at construction, the initial weights); the training task reseeds it every step. */
+  readonly rng: Random;
 
   constructor(readonly config: TextGeneratorConfig, readonly tokenizer: Tokenizer, readonly vocab: Vocabulary, readonly classes: Vocabulary, options: { backend?: Backend; rng?: Random } = {}) {
     if (!(Number.isInteger(config.maxLength) && config.maxLength >= 1)) throw new ValueError('maxLength', 'an integer ≥ 1', String(config.maxLength));
-    this.module = new ConditionalGenerator({ ...config, vocabSize: vocab.size, numClasses: classes.size }, { backend: options.backend ?? getBackend(), rng: options.rng });
+    this.rng = options.rng ?? new Random(0);
+    this.module = new ConditionalGenerator({ ...config, vocabSize: vocab.size, numClasses: classes.size }, { backend: options.backend ?? getBackend(), rng: this.rng });
   }
 
   static build(examples: readonly LabeledText[], tokenizer: TokenizerOptions, config: Partial<TextGeneratorConfig> = {}, options: { backend?: Backend; seed?: number } = {}): TextGenerator {

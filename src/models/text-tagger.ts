@@ -55,11 +55,14 @@ export class TextTagger {
   static readonly kind = 'tagger';
   readonly kind = TextTagger.kind;
   readonly module: SequenceTagger;
+  /** Draws dropout masks (and, at construction, the initial weights); the training task reseeds it every step. */
+  readonly rng: Random;
   private readonly rareIds: Set<number>;
 
   constructor(readonly config: TextTaggerConfig, readonly vocab: Vocabulary, readonly tags: Vocabulary, readonly rare: readonly string[], options: { backend?: Backend; rng?: Random } = {}) {
     if (!(Number.isInteger(config.maxLength) && config.maxLength >= 1)) throw new ValueError('maxLength', 'an integer ≥ 1', String(config.maxLength));
-    this.module = new SequenceTagger({ ...config, vocabSize: vocab.size, numTags: tags.size }, { backend: options.backend ?? getBackend(), rng: options.rng });
+    this.rng = options.rng ?? new Random(0);
+    this.module = new SequenceTagger({ ...config, vocabSize: vocab.size, numTags: tags.size }, { backend: options.backend ?? getBackend(), rng: this.rng });
     this.rareIds = new Set(rare.map((w) => vocab.idOf(w)));
   }
 

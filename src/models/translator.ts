@@ -42,6 +42,8 @@ export class Translator {
   static readonly kind = 'seq2seq';
   readonly kind = Translator.kind;
   readonly module: Seq2Seq;
+  /** Draws dropout masks (and, at construction, the initial weights); the training task reseeds it every step. */
+  readonly rng: Random;
 
   constructor(
     readonly config: TranslatorConfig,
@@ -52,7 +54,8 @@ export class Translator {
     if (!(Number.isInteger(config.maxSourceLength) && config.maxSourceLength >= 1)) {
       throw new ValueError('maxSourceLength', 'an integer ≥ 1', String(config.maxSourceLength));
     }
-    this.module = new Seq2Seq({ ...config, sourceVocabSize: sourceVocab.size, targetVocabSize: targetVocab.size }, { backend: options.backend ?? getBackend(), rng: options.rng });
+    this.rng = options.rng ?? new Random(0);
+    this.module = new Seq2Seq({ ...config, sourceVocabSize: sourceVocab.size, targetVocabSize: targetVocab.size }, { backend: options.backend ?? getBackend(), rng: this.rng });
   }
 
   /** Vocabularies from the training pairs (every token kept), the model of `config` (default: the G2P model). */

@@ -120,7 +120,7 @@ const cellConfig = (v: Record<string, OptionValue>) => ({
 
 export const classifyTask = sequenceTask<TextClassifier>({
   name: 'classify',
-  summary: 'many-to-one: a label per text (names-gender, surnames, TSV/CSV/JSONL)',
+  summary: 'many-to-one: a label per text; names-gender, surnames, TSV/CSV/JSONL',
   defaultData: 'names-gender',
   modelClass: TextClassifier,
   options: [
@@ -143,7 +143,7 @@ export const classifyTask = sequenceTask<TextClassifier>({
 
 export const tagTask = sequenceTask<TextTagger>({
   name: 'tag',
-  summary: 'many-to-many: a tag per token (brown-pos, CoNLL files), optional CRF',
+  summary: 'many-to-many: a tag per token, optional CRF; brown-pos, CoNLL files',
   defaultData: 'brown-pos',
   modelClass: TextTagger,
   options: [
@@ -166,7 +166,7 @@ export const tagTask = sequenceTask<TextTagger>({
 
 export const seq2seqTask = sequenceTask<Translator>({
   name: 'seq2seq',
-  summary: 'encoder–decoder with attention (cmudict, dates, TSV source<TAB>target)',
+  summary: 'encoder–decoder with attention; cmudict, dates, TSV source<TAB>target',
   defaultData: 'cmudict',
   modelClass: Translator,
   options: [
@@ -199,7 +199,7 @@ export const seq2seqTask = sequenceTask<Translator>({
 
 export const generateTask = sequenceTask<TextGenerator>({
   name: 'generate',
-  summary: 'one-to-many: texts of a chosen class (surnames by language, TSV class<TAB>text)',
+  summary: 'one-to-many: texts of a chosen class; surnames, TSV class<TAB>text',
   defaultData: 'surnames',
   modelClass: TextGenerator,
   options: [

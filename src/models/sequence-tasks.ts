@@ -6,6 +6,7 @@
  */
 import type { Tensor } from '../tensor/tensor.ts';
 import { Random } from '../tensor/random.ts';
+import type { Module } from '../nn/module.ts';
 import { ValueError } from '../errors.ts';
 import { CheckpointError } from '../io/safetensors.ts';
 import type { MetricSpec, StepContext, TaskEvaluation, TaskState, TrainingTask } from '../train/task.ts';
@@ -57,23 +58,25 @@ export class EpochBatches<B> {
   }
 }
 
-/** Task state of a task whose only position is its batches. */
-function batchState<B>(batches: EpochBatches<B>): TaskState {
-  return { json: batches.state(), arrays: {} };
+/** What the four tasks' models share: a network, the generator of its dropout masks, batching. */
+interface BatchingModel<E, B> {
+  readonly module: Module;
+  readonly rng: Random;
+  batches(examples: readonly E[], batchSize: number, rng: Random | null): B[];
 }
 
-export const ACCURACY: MetricSpec = { name: 'accuracy', goal: 'max', description: 'held-out accuracy' };
+/**
+ * A task over epochs of a model's batches of training examples E; subclasses say what a batch's
+ * loss is and how to evaluate. The task's state is its position in the epochs.
+ */
+abstract class BatchedTask<M extends BatchingModel<E, B>, E, B> {
+  private readonly batches: EpochBatches<B>;
 
-export class ClassifyTask implements TrainingTask {
-  readonly metric = ACCURACY;
-  readonly itemName = 'sequences';
-  private readonly batches: EpochBatches<ReturnType<TextClassifier['batches']>[number]>;
-
-  constructor(readonly model: TextClassifier, readonly train: readonly LabeledText[], readonly heldOut: readonly LabeledText[], readonly batchSize: number) {
+  constructor(readonly model: M, readonly train: readonly E[], readonly heldOut: readonly E[], readonly batchSize: number) {
     this.batches = new EpochBatches((rng) => model.batches(train, batchSize, rng));
   }
 
-  get module(): TextClassifier['module'] {
+  get module(): M['module'] {
     return this.model.module;
   }
 
@@ -81,9 +84,30 @@ export class ClassifyTask implements TrainingTask {
     return Math.ceil(this.train.length / this.batchSize);
   }
 
+  protected abstract lossOf(batch: B): { loss: Tensor; items: number };
+
   batchLoss({ rng }: StepContext): { loss: Tensor; items: number } {
-    const b = this.batches.next(rng);
+    const batch = this.batches.next(rng);
     this.model.rng.seed(rng.nextUint32()); // dropout masks follow the Trainer's generator (exact resume)
+    return this.lossOf(batch);
+  }
+
+  state(): TaskState {
+    return { json: this.batches.state(), arrays: {} };
+  }
+
+  restore(state: TaskState): void {
+    this.batches.restore(state.json);
+  }
+}
+
+export const ACCURACY: MetricSpec = { name: 'accuracy', goal: 'max', description: 'held-out accuracy' };
+
+export class ClassifyTask extends BatchedTask<TextClassifier, LabeledText, ReturnType<TextClassifier['batches']>[number]> implements TrainingTask {
+  readonly metric = ACCURACY;
+  readonly itemName = 'sequences';
+
+  protected lossOf(b: ReturnType<TextClassifier['batches']>[number]): { loss: Tensor; items: number } {
     return { loss: this.model.module.loss(b.batch, b.labels), items: b.labels.length };
   }
 
@@ -100,36 +124,13 @@ export class ClassifyTask implements TrainingTask {
     const few = this.heldOut.slice(0, 5);
     return this.model.predict(few.map((e) => e.text)).map((p, i) => `${few[i].text} → ${p.label} (${few[i].label})`).join('\n');
   }
-
-  state(): TaskState {
-    return batchState(this.batches);
-  }
-
-  restore(state: TaskState): void {
-    this.batches.restore(state.json);
-  }
 }
 
-export class TagTask implements TrainingTask {
+export class TagTask extends BatchedTask<TextTagger, TaggedSentence, ReturnType<TextTagger['batches']>[number]> implements TrainingTask {
   readonly metric = ACCURACY;
   readonly itemName = 'sentences';
-  private readonly batches: EpochBatches<ReturnType<TextTagger['batches']>[number]>;
 
-  constructor(readonly model: TextTagger, readonly train: readonly TaggedSentence[], readonly heldOut: readonly TaggedSentence[], readonly batchSize: number) {
-    this.batches = new EpochBatches((rng) => model.batches(train, batchSize, rng));
-  }
-
-  get module(): TextTagger['module'] {
-    return this.model.module;
-  }
-
-  get stepsPerEpoch(): number {
-    return Math.ceil(this.train.length / this.batchSize);
-  }
-
-  batchLoss({ rng }: StepContext): { loss: Tensor; items: number } {
-    const b = this.batches.next(rng);
-    this.model.rng.seed(rng.nextUint32()); // dropout masks follow the Trainer's generator (exact resume)
+  protected lossOf(b: ReturnType<TextTagger['batches']>[number]): { loss: Tensor; items: number } {
     return { loss: this.model.module.loss(b.batch, b.tags), items: b.batch.batch };
   }
 
@@ -147,39 +148,20 @@ export class TagTask implements TrainingTask {
     const tags = this.model.predict([s.tokens])[0];
     return s.tokens.slice(0, 20).map((w, i) => `${w}/${tags[i]}`).join(' ');
   }
-
-  state(): TaskState {
-    return batchState(this.batches);
-  }
-
-  restore(state: TaskState): void {
-    this.batches.restore(state.json);
-  }
 }
 
 export const WER: MetricSpec = { name: 'wer', goal: 'min', description: 'held-out word error rate' };
 
-export class Seq2SeqTask implements TrainingTask {
+export class Seq2SeqTask extends BatchedTask<Translator, TextPair, PairBatch> implements TrainingTask {
   readonly metric = WER;
   readonly itemName = 'pairs';
-  private readonly batches: EpochBatches<PairBatch>;
 
   /** `beam`: the decoding of evaluate(); held-out pairs are all evaluated, each source once. */
-  constructor(readonly model: Translator, readonly train: readonly TextPair[], readonly heldOut: readonly TextPair[], readonly batchSize: number, readonly beam: BeamOptions) {
-    this.batches = new EpochBatches((rng) => model.batches(train, batchSize, rng));
+  constructor(model: Translator, train: readonly TextPair[], heldOut: readonly TextPair[], batchSize: number, readonly beam: BeamOptions) {
+    super(model, train, heldOut, batchSize);
   }
 
-  get module(): Translator['module'] {
-    return this.model.module;
-  }
-
-  get stepsPerEpoch(): number {
-    return Math.ceil(this.train.length / this.batchSize);
-  }
-
-  batchLoss({ rng }: StepContext): { loss: Tensor; items: number } {
-    const b = this.batches.next(rng);
-    this.model.rng.seed(rng.nextUint32()); // dropout masks follow the Trainer's generator (exact resume)
+  protected lossOf(b: PairBatch): { loss: Tensor; items: number } {
     return { loss: this.model.module.loss(b), items: b.B };
   }
 
@@ -198,38 +180,15 @@ export class Seq2SeqTask implements TrainingTask {
     const sources = [...new Set(this.heldOut.map((p) => p.source))].slice(0, 3);
     return this.model.translate(sources, { beam: 1 }).map((t, i) => `${sources[i]} → ${t.text}`).join('\n');
   }
-
-  state(): TaskState {
-    return batchState(this.batches);
-  }
-
-  restore(state: TaskState): void {
-    this.batches.restore(state.json);
-  }
 }
 
 export const GENERATOR_LOSS: MetricSpec = { name: 'loss', goal: 'min', description: 'held-out cross-entropy (nats per token)' };
 
-export class GenerateTask implements TrainingTask {
+export class GenerateTask extends BatchedTask<TextGenerator, LabeledText, ReturnType<TextGenerator['batches']>[number]> implements TrainingTask {
   readonly metric = GENERATOR_LOSS;
   readonly itemName = 'sequences';
-  private readonly batches: EpochBatches<ReturnType<TextGenerator['batches']>[number]>;
 
-  constructor(readonly model: TextGenerator, readonly train: readonly LabeledText[], readonly heldOut: readonly LabeledText[], readonly batchSize: number) {
-    this.batches = new EpochBatches((rng) => model.batches(train, batchSize, rng));
-  }
-
-  get module(): TextGenerator['module'] {
-    return this.model.module;
-  }
-
-  get stepsPerEpoch(): number {
-    return Math.ceil(this.train.length / this.batchSize);
-  }
-
-  batchLoss({ rng }: StepContext): { loss: Tensor; items: number } {
-    const b = this.batches.next(rng);
-    this.model.rng.seed(rng.nextUint32()); // dropout masks follow the Trainer's generator (exact resume)
+  protected lossOf(b: ReturnType<TextGenerator['batches']>[number]): { loss: Tensor; items: number } {
     return { loss: this.model.module.loss(b.texts, this.model.module.classCondition(b.classes)), items: b.texts.length };
   }
 
@@ -245,13 +204,5 @@ export class GenerateTask implements TrainingTask {
   preview(step: number): string {
     return this.model.classes.tokens.slice(0, 4)
       .map((c) => `${c}: ${this.model.sample(c, { count: 3, temperature: 0.8, seed: step }).join(', ')}`).join('\n');
-  }
-
-  state(): TaskState {
-    return batchState(this.batches);
-  }
-
-  restore(state: TaskState): void {
-    this.batches.restore(state.json);
   }
 }

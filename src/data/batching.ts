@@ -213,8 +213,8 @@ export function bucketBatches(
   lengths: ArrayLike<number>, batchSize: number, rng: { nextInt(n: number): number; shuffle<T>(items: T[]): T[] } | null = null,
   poolBatches = 32,
 ): number[][] {
-  requirePositiveInteger('batchSize', batchSize);
-  requirePositiveInteger('poolBatches', poolBatches);
+  positiveInteger('batchSize', batchSize);
+  positiveInteger('poolBatches', poolBatches);
   const order = Array.from({ length: lengths.length }, (_, i) => i);
   const byLength = (a: number, b: number): number => lengths[a] - lengths[b] || a - b;
   if (!rng) order.sort(byLength);

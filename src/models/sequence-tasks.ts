@@ -8,7 +8,7 @@ import type { Tensor } from '../tensor/tensor.ts';
 import { Random } from '../tensor/random.ts';
 import type { Module } from '../nn/module.ts';
 import { ValueError } from '../errors.ts';
-import { CheckpointError } from '../io/safetensors.ts';
+import { CheckpointError } from '../errors.ts';
 import type { MetricSpec, StepContext, TaskEvaluation, TaskState, TrainingTask } from '../train/task.ts';
 import type { ReportSection } from '../train/report.ts';
 import type { LabeledText, TaggedSentence } from '../data/builtin.ts';

@@ -10,11 +10,11 @@
  * values only, so `keys(values)` is computed once per source batch and reused at every decoder step.
  */
 import { Tensor } from '../tensor/tensor.ts';
-import { ValueError } from '../errors.ts';
+import { ValueError, positiveInteger } from '../errors.ts';
 import { reshape, tanh } from '../ops/basic.ts';
 import { attend, attentionScores, maskedSoftmax, pairwiseAdd } from '../ops/attention.ts';
 import { Module } from './module.ts';
-import { Linear, checkPositiveInt, type InitOptions } from './layers.ts';
+import { Linear, type InitOptions } from './layers.ts';
 
 export type AttentionKind = 'dot' | 'general' | 'additive';
 export const ATTENTION_KINDS: readonly AttentionKind[] = ['dot', 'general', 'additive'];
@@ -44,8 +44,8 @@ export class Attention extends Module {
     super();
     const { kind, queryDim, keyDim, backend, rng } = options;
     if (!ATTENTION_KINDS.includes(kind)) throw new ValueError('attention', ATTENTION_KINDS.map((k) => `"${k}"`).join(', '), JSON.stringify(kind));
-    checkPositiveInt(queryDim, 'queryDim');
-    checkPositiveInt(keyDim, 'keyDim');
+    positiveInteger('queryDim', queryDim);
+    positiveInteger('keyDim', keyDim);
     if (kind === 'dot' && queryDim !== keyDim) {
       throw new ValueError('attention "dot"', `query and key sizes equal (use "general" otherwise)`, `${queryDim} and ${keyDim}`);
     }

@@ -7,7 +7,8 @@ import { Tensor } from '../tensor/tensor.ts';
 import { globalRandom } from '../tensor/random.ts';
 import { crfNegLogLikelihood, crfViterbi, type CrfParameters } from '../ops/crf.ts';
 import { Module, uniformInit } from './module.ts';
-import { checkPositiveInt, type InitOptions } from './layers.ts';
+import type { InitOptions } from './layers.ts';
+import { positiveInteger } from '../errors.ts';
 
 export class CRF extends Module {
   readonly transitions: Tensor;
@@ -16,7 +17,7 @@ export class CRF extends Module {
 
   constructor(readonly numTags: number, options: InitOptions = {}) {
     super();
-    checkPositiveInt(numTags, 'numTags');
+    positiveInteger('numTags', numTags);
     const rng = options.rng ?? globalRandom;
     this.start = this.parameter('start_transitions', [numTags], options.backend);
     this.end = this.parameter('end_transitions', [numTags], options.backend);

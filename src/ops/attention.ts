@@ -11,9 +11,8 @@
  */
 import { Tensor } from '../tensor/tensor.ts';
 import { record } from '../autograd/tape.ts';
-import { ShapeError, formatShape } from '../errors.ts';
+import { ShapeError, formatShape, checkFloat, checkLengths, checkRank } from '../errors.ts';
 import { emptyLike } from './basic.ts';
-import { checkFloat, checkLengths, checkRank } from './check.ts';
 
 function timeMajorPair(q: Tensor, k: Tensor, op: string): [number, number, number, number] {
   checkFloat(q, `${op}(query)`);

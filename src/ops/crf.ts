@@ -17,9 +17,8 @@
  */
 import { Tensor } from '../tensor/tensor.ts';
 import { record } from '../autograd/tape.ts';
-import { ShapeError, ValueError } from '../errors.ts';
+import { ShapeError, ValueError, checkFloat, checkLengths, checkRank, checkShape } from '../errors.ts';
 import { emptyLike } from './basic.ts';
-import { checkFloat, checkLengths, checkRank, checkShape } from './check.ts';
 
 export interface CrfParameters {
   transitions: Tensor; // [K, K]

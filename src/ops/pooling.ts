@@ -5,9 +5,9 @@
  */
 import { Tensor, tensor } from '../tensor/tensor.ts';
 import { record } from '../autograd/tape.ts';
+import { checkFloat, checkLengths, checkRank } from '../errors.ts';
 import { emptyLike, reshape } from './basic.ts';
 import { attend } from './attention.ts';
-import { checkFloat, checkLengths, checkRank } from './check.ts';
 
 /** out[b, d] = max_{t < lengths[b]} x[t, b, d]. */
 export function maxOverTime(x: Tensor, lengths: Int32Array | null): Tensor {

@@ -3,8 +3,8 @@
  * backward. Each moves equal-sized blocks of a flat array: listed in a BlockMap, they move in one
  * backend call (gather, or scatterAdd for the adjoint) instead of one copy per block.
  */
-import type { Backend, F32, I32 } from '../backend/backend.ts';
-import { Tensor, allocate } from '../tensor/tensor.ts';
+import type { Backend, F32 } from '../backend/backend.ts';
+import { Tensor, zeros } from '../tensor/tensor.ts';
 import { record } from '../autograd/tape.ts';
 import { ShapeError, ValueError, formatShape, checkRank } from '../errors.ts';
 import { emptyLike, reshape } from './basic.ts';
@@ -19,19 +19,21 @@ function normalizeAxis(axis: number, rank: number, argument: string): number {
 interface BlockMap {
   unit: number;
   count: number;
-  ids: I32;
+  /** int32 [count], kept alive for the backward pass */
+  ids: Tensor;
 }
 
 function blockMap(backend: Backend, unit: number, count: number, id: (k: number) => number): BlockMap {
-  const ids = allocate(backend, count, 'int32') as I32;
-  for (let k = 0; k < count; k++) ids[k] = id(k);
+  const ids = zeros([count], { dtype: 'int32', backend });
+  const data = ids.i32;
+  for (let k = 0; k < count; k++) data[k] = id(k);
   return { unit, count, ids };
 }
 
 /** dst block k = src block ids[k] (dst overwritten). */
-const gatherBlocks = (be: Backend, src: F32, m: BlockMap, dst: F32): void => be.gather(src, m.unit, m.ids, m.count, dst);
+const gatherBlocks = (be: Backend, src: F32, m: BlockMap, dst: F32): void => be.gather(src, m.unit, m.ids.i32, m.count, dst);
 /** dst block ids[k] += src block k. */
-const scatterBlocks = (be: Backend, src: F32, m: BlockMap, dst: F32): void => be.scatterAdd(src, m.unit, m.ids, m.count, dst);
+const scatterBlocks = (be: Backend, src: F32, m: BlockMap, dst: F32): void => be.scatterAdd(src, m.unit, m.ids.i32, m.count, dst);
 
 function gcd(a: number, b: number): number {
   while (b) [a, b] = [b, a % b];
@@ -87,7 +89,7 @@ export function concat(tensors: readonly Tensor[], axis = 0): Tensor {
       gatherBlocks(backend, dOut, maps[i], part);
       backend.axpy(1, part, 0, dt, 0, t.size);
     });
-  });
+  }, maps.map((m) => m.ids));
 }
 
 /** x[..., start:end, ...] along `axis`. */
@@ -113,7 +115,7 @@ export function slice(x: Tensor, axis: number, start: number, end: number): Tens
   return record(out, 'slice', [x], (dOut, grad) => {
     const dx = grad(0);
     if (dx) scatterBlocks(backend, dOut, m, dx);
-  });
+  }, [m.ids]);
 }
 
 /** Splits x along `axis` into pieces of the given sizes (or into `sizes` equal pieces). */
@@ -149,7 +151,7 @@ export function transpose01(x: Tensor): Tensor {
   return record(out, 'transpose01', [x], (dOut, grad) => {
     const dx = grad(0);
     if (dx) scatterBlocks(backend, dOut, m, dx);
-  });
+  }, [m.ids]);
 }
 
 /** x's slices along `axis` picked by `index` (PyTorch's index_select); gradients add back to the slices picked. */
@@ -167,5 +169,5 @@ export function indexSelect(x: Tensor, axis: number, index: ArrayLike<number>): 
   return record(out, 'indexSelect', [x], (dOut, grad) => {
     const dx = grad(0);
     if (dx) scatterBlocks(backend, dOut, m, dx);
-  });
+  }, [m.ids]);
 }

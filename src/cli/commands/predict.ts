@@ -5,7 +5,7 @@
  * An input longer than the model's maximum length is cut to it, with a warning.
  */
 import { createInterface } from 'node:readline';
-import { CheckpointError } from '../../io/safetensors.ts';
+import { CheckpointError } from '../../errors.ts';
 import { TextClassifier } from '../../models/text-classifier.ts';
 import { TextTagger } from '../../models/text-tagger.ts';
 import { Translator } from '../../models/translator.ts';

@@ -7,7 +7,7 @@
 import { resolve } from 'node:path';
 import type { Backend } from '../../backend/backend.ts';
 import type { CheckpointModel, LoadedCheckpoint } from '../../io/checkpoint.ts';
-import { CheckpointError } from '../../io/safetensors.ts';
+import { CheckpointError } from '../../errors.ts';
 import type { Metrics, TrainingTask } from '../../train/task.ts';
 import { CELL_KINDS } from '../../models/recurrent-encoder.ts';
 import type { CellKind } from '../../models/charlm-net.ts';

@@ -79,7 +79,9 @@ export interface TaggedSentence {
  * the title / headline / cited suffixes (-tl, -hl, -nc) are dropped; a foreign word (fw-…) is X;
  * a contraction (a+b) takes its first part's tag; a possessive determiner (pp$: his, their) is DET;
  * otherwise a possessive `$` and a negation `*` are dropped before the lookup (the bare `*`, "not",
- * is an adverb). Tag counts over the corpus come within 0.5 % of NLTK's universal mapping.
+ * is an adverb). Over the corpus, NOUN, VERB, ADP, CONJ, ADJ, ADV, NUM and '.' come within
+ * 0.1 % of the counts of NLTK's universal mapping; DET, PRON, PRT and X differ by a few thousand
+ * tokens (together about 1 % of the corpus).
  */
 export function universalTag(brownTag: string): string {
   let t = brownTag.toLowerCase().replace(/(-(tl|hl|nc))+$/, '');

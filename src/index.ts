@@ -24,13 +24,16 @@ export { gradcheck, type GradcheckOptions, type GradcheckResult } from './autogr
 export {
   tanh, sigmoid, relu, exp, log, neg, add, sub, mul, div, scale, clamp, matmul, linear, reshape, sum, mean,
 } from './ops/basic.ts';
-export { concat, slice, split, stack, transpose01 } from './ops/shape.ts';
+export { concat, slice, split, stack, transpose01, indexSelect } from './ops/shape.ts';
 export { softmax, logSoftmax, crossEntropy, type CrossEntropyOptions } from './ops/softmax.ts';
 export { embedding } from './ops/embedding.ts';
 export { dropout } from './ops/dropout.ts';
 export { where } from './ops/select.ts';
 export { activate, ACTIVATION_NAMES, type Activation, type ActivationName } from './ops/activations.ts';
 export { variantRecurrentSequence, type CellVariant } from './ops/recurrent-variants.ts';
+export { attentionScores, maskedSoftmax, attend, pairwiseAdd } from './ops/attention.ts';
+export { maxOverTime, meanOverTime } from './ops/pooling.ts';
+export { crfNegLogLikelihood, crfViterbi, type CrfParameters } from './ops/crf.ts';
 export {
   recurrentSequence, type RecurrentMode, type SequenceWeights, type SequenceOptions, type SequenceResult,
 } from './ops/recurrent.ts';
@@ -44,6 +47,8 @@ export {
   type Cell, type CellState, type CellOutput, type CellOptions, type LSTMState,
 } from './nn/cells.ts';
 export { dynamicRNN, type DynamicRNNOptions, type DynamicRNNResult } from './nn/dynamic-rnn.ts';
+export { Attention, ATTENTION_KINDS, type AttentionKind, type AttentionOptions, type AttentionResult } from './nn/attention.ts';
+export { CRF } from './nn/crf.ts';
 
 // ---- errors -----------------------------------------------------------------------------------
 export {
@@ -58,6 +63,11 @@ export * from './optim/index.ts';
 export * from './data/vocab.ts';
 export * from './data/batching.ts';
 export * from './data/corpus.ts';
+export * from './data/text.ts';
+export * from './data/builtin.ts';
+export * from './data/dates.ts';
+export * from './data/formats.ts';
+export * from './data/metrics.ts';
 export * from './models/charlm-net.ts';
 export * from './models/charlm.ts';
 export * from './models/charlm-task.ts';
@@ -69,6 +79,14 @@ export * from './train/index.ts';
 export * from './models/classifier.ts';
 export * from './models/word-classifier.ts';
 export * from './data/word-tokens.ts';
+export * from './models/tagger.ts';
+export * from './models/seq2seq.ts';
+export * from './models/generator.ts';
+export * from './models/text-classifier.ts';
+export * from './models/text-tagger.ts';
+export * from './models/translator.ts';
+export * from './models/text-generator.ts';
+export { CELL_KINDS } from './models/recurrent-encoder.ts';
 export * from './sampling/index.ts';
 export * from './io/safetensors.ts';
 export * from './io/checkpoint.ts';

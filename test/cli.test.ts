@@ -170,15 +170,19 @@ test('--version; every command\'s --help lists every option with its description
     assert.ok(top.includes(command.summary), `rnnkit --help lists ${command.name}`);
     const help = run([...command.name.split(' '), '--help']);
     assert.equal(help.status, 0);
-    const helpLines = help.stdout.split('\n');
-    // an option is looked up under its group's heading (tasks may share option names)
-    for (const [o, from] of command.optionGroups.flatMap((g) => g.options.map((o) => [o, helpLines.indexOf(`${g.title}:`)] as const))) {
-      const line = helpLines.findIndex((l, i) => i > from && l.startsWith(`  --${o.name}`));
-      assert.ok(line >= 0, `${command.name} --help lists --${o.name}`);
-      const text = help.stdout.split('\n').slice(line, line + 2).join(' ');
-      assert.ok(text.includes(o.description), `--${o.name} described`);
-      if (o.type === 'choice') assert.ok(text.includes(o.choices.join('|')), `--${o.name} choices`);
-      if (o.type !== 'flag' && o.default !== undefined) assert.ok(text.includes(`default ${o.default === '' ? '""' : o.default}`), `--${o.name} default`);
+    const lines = help.stdout.split('\n');
+    for (const group of command.optionGroups) {
+      // tasks share option names (--cell, --hidden …): look in the group's own section
+      const start = lines.findIndex((l) => l.includes(group.title));
+      assert.ok(start >= 0, `${command.name} --help has the section "${group.title}"`);
+      for (const o of group.options) {
+        const line = lines.findIndex((l, i) => i > start && l.startsWith(`  --${o.name}`));
+        assert.ok(line >= 0, `${command.name} --help lists --${o.name} under "${group.title}"`);
+        const text = lines.slice(line, line + 2).join(' ');
+        assert.ok(text.includes(o.description), `--${o.name} described`);
+        if (o.type === 'choice') assert.ok(text.includes(o.choices.join('|')), `--${o.name} choices`);
+        if (o.type !== 'flag' && o.default !== undefined) assert.ok(text.includes(`default ${o.default === '' ? '""' : o.default}`), `--${o.name} default under "${group.title}"`);
+      }
     }
   }
   assert.ok(TASKS.every((t) => run(['train', '--help']).stdout.includes(`options of --task ${t.name}`)));

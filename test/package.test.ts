@@ -258,6 +258,30 @@ test('(e) rnnkit playground serves the bundled page and kernels from the install
   assert.equal(await exited, 0);
 });
 
+test('(c) the sequence tasks train, predict (or sample), eval and resume from the installed package', () => {
+  const rnnkit = (...args: string[]) => {
+    const r = run('npx', ['--no', 'rnnkit', ...args]);
+    assert.equal(r.status, 0, `rnnkit ${args.join(' ')}:\n${r.stderr}`);
+    return r.stdout;
+  };
+  writeFileSync(join(app, 'pairs.tsv'), Array.from({ length: 40 }, (_, i) => `w${i % 7}x${i}\tx${i}w${i % 7}`).join('\n'));
+  const small = ['--steps', '3', '--eval-every', '3', '--hidden', '8', '--embedding', '8', '--quiet'];
+  const tasks = [
+    ['classify', 'names-gender', ['predict', 'pkg-classify', 'Anna', '--json']],
+    ['tag', 'brown-pos', ['predict', 'pkg-tag', 'The whale swims .', '--json']],
+    ['seq2seq', 'pairs.tsv', ['predict', 'pkg-seq2seq', 'w1x3', '--json']],
+    ['generate', 'surnames', ['sample', 'pkg-generate', '--class', 'Italian', '--count', '2']],
+  ] as const;
+  for (const [task, data, use] of tasks) {
+    rnnkit('train', '--task', task, '--data', data, ...small, '--out', `pkg-${task}`, ...(task === 'seq2seq' ? ['--decoder-hidden', '8'] : []));
+    assert.ok(rnnkit(...use).trim().length > 0, `${task}: ${use[0]} printed nothing`);
+    const metrics = JSON.parse(rnnkit('eval', `pkg-${task}`, '--json'));
+    assert.ok(Number.isFinite(metrics[{ classify: 'accuracy', tag: 'accuracy', seq2seq: 'wer', generate: 'loss' }[task]]), JSON.stringify(metrics));
+    rnnkit('train', '--resume', `pkg-${task}`, '--steps', '4', '--quiet');
+    assert.equal(JSON.parse(readFileSync(join(app, `pkg-${task}`, 'last', 'model.json'), 'utf8')).step, 4);
+  }
+});
+
 test('(d) a page bundled by esbuild from the installed package trains in Chromium to Node\'s numbers, on one thread and on two', { timeout: 120_000 }, async (t) => {
   const { outputFiles } = await build({
     absWorkingDir: app, entryPoints: { page: 'page.mjs', worker: 'worker.mjs', 'gemm-worker': 'rnnkit/browser-worker' },

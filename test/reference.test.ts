@@ -10,6 +10,8 @@ import { checkRnnLayer } from './reference/rnn-layer.ts';
 import { checkCharLmAdam } from './reference/charlm-adam.ts';
 import { checkOptimizers } from './reference/optimizers.ts';
 import { checkSeedVanillaRnn } from './reference/seed-vanilla-rnn.ts';
+import { checkSeq2SeqStep } from './reference/seq2seq-step.ts';
+import { checkCrfNll } from './reference/crf-nll.ts';
 import type { Backend } from '../src/backend/backend.ts';
 
 const checkers: Record<string, (c: Case, backend: Backend) => void> = {
@@ -17,6 +19,8 @@ const checkers: Record<string, (c: Case, backend: Backend) => void> = {
   charlm_adam: checkCharLmAdam,
   optimizers: checkOptimizers,
   seed_vanilla_rnn: checkSeedVanillaRnn,
+  seq2seq_step: checkSeq2SeqStep,
+  crf_nll: checkCrfNll,
 };
 
 const backends = await availableBackends();

@@ -202,3 +202,31 @@ export function trainValidationSplit(tokens: Int32Array, fraction = 0.1): { trai
   }
   return { train: tokens.subarray(0, trainLength), validation: tokens.subarray(trainLength) };
 }
+
+/**
+ * Batches of sequence indices grouped by length, so that a batch pads little. Without `rng` (for
+ * evaluation): indices sorted by length, cut into consecutive batches. With `rng` (training): the
+ * indices are shuffled, sorted by length within pools of `poolBatches` batches, cut, and the batch
+ * order is shuffled — a new grouping every epoch, still of similar lengths.
+ */
+export function bucketBatches(
+  lengths: ArrayLike<number>, batchSize: number, rng: { nextInt(n: number): number; shuffle<T>(items: T[]): T[] } | null = null,
+  poolBatches = 32,
+): number[][] {
+  positiveInteger('batchSize', batchSize);
+  positiveInteger('poolBatches', poolBatches);
+  const order = Array.from({ length: lengths.length }, (_, i) => i);
+  const byLength = (a: number, b: number): number => lengths[a] - lengths[b] || a - b;
+  if (!rng) order.sort(byLength);
+  else {
+    rng.shuffle(order);
+    const pool = batchSize * poolBatches;
+    for (let p = 0; p < order.length; p += pool) {
+      const sorted = order.slice(p, p + pool).sort((a, b) => lengths[a] - lengths[b]);
+      order.splice(p, sorted.length, ...sorted);
+    }
+  }
+  const batches: number[][] = [];
+  for (let i = 0; i < order.length; i += batchSize) batches.push(order.slice(i, i + batchSize));
+  return rng ? rng.shuffle(batches) : batches;
+}

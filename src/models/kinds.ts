@@ -7,8 +7,12 @@ import type { ModelKind } from '../io/checkpoint.ts';
 import { ValueError } from '../errors.ts';
 import { CharLM } from './charlm.ts';
 import { WordClassifier } from './word-classifier.ts';
+import { TextClassifier } from './text-classifier.ts';
+import { TextTagger } from './text-tagger.ts';
+import { Translator } from './translator.ts';
+import { TextGenerator } from './text-generator.ts';
 
-const kinds = new Map<string, ModelKind>([CharLM, WordClassifier].map((k) => [k.kind, k]));
+const kinds = new Map<string, ModelKind>([CharLM, WordClassifier, TextClassifier, TextTagger, Translator, TextGenerator].map((k) => [k.kind, k]));
 
 /** The loader of `kind`, or undefined. */
 export function modelKind(kind: string): ModelKind | undefined {

@@ -6,13 +6,16 @@
  */
 import type { Backend } from '../backend/backend.ts';
 import { Random } from '../tensor/random.ts';
-import type { Tensor } from '../tensor/tensor.ts';
+import { tidy, type Tensor } from '../tensor/tensor.ts';
 import { ValueError } from '../errors.ts';
 import { paddedBatch } from '../data/batching.ts';
 import { encodeWords, wordIndex, wordTokens } from '../data/word-tokens.ts';
 import type { WordVectors } from '../embeddings/word-vectors.ts';
 import type { Json, Metrics, StepContext, TaskEvaluation, TaskState, TrainingTask } from '../train/task.ts';
-import { PAD_ID, SequenceClassifier, classify, type SequenceClassifierConfig } from './classifier.ts';
+import { SequenceClassifier, type SequenceClassifierConfig } from './classifier.ts';
+
+/** Token id 0 pads batches (wordIndex puts the padding token first). */
+const PAD_ID = 0;
 
 /** Tokens of a sentence beyond this many are cut. */
 export const MAX_SENTENCE_TOKENS = 50;
@@ -123,4 +126,22 @@ export function splitRows(n: number, seed: number): { train: number[]; dev: numb
   const order = new Random(seed).shuffle(Array.from({ length: n }, (_, i) => i));
   const tenth = Math.floor(n / 10);
   return { dev: order.slice(0, tenth), test: order.slice(tenth, 2 * tenth), train: order.slice(2 * tenth) };
+}
+
+/** The most probable class of each of `rows`, in batches of 256. */
+function classify(model: SequenceClassifier, sequences: readonly Int32Array[], rows: readonly number[]): number[] {
+  const predictions: number[] = [];
+  const C = model.config.numClasses;
+  for (let start = 0; start < rows.length; start += 256) {
+    const part = rows.slice(start, start + 256);
+    tidy(() => {
+      const p = model.probabilities(paddedBatch(part.map((r) => sequences[r]), PAD_ID)).f32;
+      part.forEach((_, b) => {
+        let best = 0;
+        for (let c = 1; c < C; c++) if (p[b * C + c] > p[b * C + best]) best = c;
+        predictions.push(best);
+      });
+    });
+  }
+  return predictions;
 }

@@ -36,16 +36,26 @@ export class Linear extends Module {
   }
 }
 
-/** A lookup table [numEmbeddings, embeddingDim]; init N(0, 1) like PyTorch. */
+/**
+ * A lookup table [numEmbeddings, embeddingDim]; init N(0, 1) like PyTorch. With `paddingIdx` that
+ * row starts at zero and is never trained (PyTorch's padding_idx).
+ */
 export class Embedding extends Module {
   readonly weight: Tensor;
+  readonly paddingIdx: number | null;
 
-  constructor(readonly numEmbeddings: number, readonly embeddingDim: number, options: InitOptions = {}) {
+  constructor(readonly numEmbeddings: number, readonly embeddingDim: number, options: InitOptions & { paddingIdx?: number } = {}) {
     super();
     positiveInteger('numEmbeddings', numEmbeddings);
     positiveInteger('embeddingDim', embeddingDim);
+    const { paddingIdx } = options;
+    if (paddingIdx !== undefined && !(Number.isInteger(paddingIdx) && paddingIdx >= 0 && paddingIdx < numEmbeddings)) {
+      throw new ValueError('paddingIdx', `an id in [0, ${numEmbeddings})`, String(paddingIdx));
+    }
+    this.paddingIdx = paddingIdx ?? null;
     this.weight = this.parameter('weight', [numEmbeddings, embeddingDim], options.backend);
     normalInit(this.weight, options.rng ?? globalRandom);
+    if (paddingIdx !== undefined) this.weight.f32.fill(0, paddingIdx * embeddingDim, (paddingIdx + 1) * embeddingDim);
   }
 
   /**
@@ -89,7 +99,7 @@ export class Embedding extends Module {
 
   /** ids: int32 [...] → [..., embeddingDim]. */
   forward(ids: Tensor): Tensor {
-    return embedding(ids, this.weight);
+    return embedding(ids, this.weight, this.paddingIdx ?? -1);
   }
 }
 

@@ -7,6 +7,7 @@ import { getBackend } from '../backend/registry.ts';
 import { Tensor, keep, zeros } from '../tensor/tensor.ts';
 import { Random, globalRandom } from '../tensor/random.ts';
 import { MemoryLimitError, ShapeError, ValueError, formatShape } from '../errors.ts';
+import { noGrad } from '../autograd/tape.ts';
 
 /** Plain data of a tensor, as stored in reference files and checkpoints. */
 export interface TensorData {
@@ -57,6 +58,17 @@ export abstract class Module {
 
   eval(): this {
     return this.train(false);
+  }
+
+  /** Runs fn in eval mode without autograd, then restores the previous mode. */
+  inference<T>(fn: () => T): T {
+    const wasTraining = this.training;
+    this.eval();
+    try {
+      return noGrad(fn);
+    } finally {
+      this.train(wasTraining);
+    }
   }
 
   zeroGrad(): void {

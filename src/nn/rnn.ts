@@ -7,7 +7,7 @@ import { Tensor } from '../tensor/tensor.ts';
 import { globalRandom } from '../tensor/random.ts';
 import { ShapeError, ValueError, formatShape, checkLengths, checkRank, positiveInteger, unitInterval } from '../errors.ts';
 import { reshape } from '../ops/basic.ts';
-import { concat, slice, stack, transpose01 } from '../ops/shape.ts';
+import { concat, indexSelect, slice, stack, transpose01 } from '../ops/shape.ts';
 import { dropout } from '../ops/dropout.ts';
 import { GATES, type RecurrentMode, type SequenceWeights } from '../ops/recurrent.ts';
 import { variantRecurrentSequence } from '../ops/recurrent-variants.ts';
@@ -122,7 +122,21 @@ export class RecurrentLayer extends Module {
     if (state.c0 && !isLSTM) throw new ShapeError('c0', 'none (only an LSTM has a cell state)', formatShape(state.c0.shape));
     checkState(state.c0, 'c0', stateShape);
     if (state.lengths) checkLengths(state.lengths, 'lengths', B, x.shape[0]);
-    const lengths = state.lengths ? Int32Array.from(state.lengths) : null;
+    let lengths = state.lengths ? Int32Array.from(state.lengths) : null;
+    let { h0, c0 } = state;
+    // Rows sorted longest first, so that each step computes only the rows still active (see recurrentSequence).
+    const order = lengths && lengths.some((l, b) => b > 0 && l > lengths![b - 1])
+      ? Array.from(lengths.keys()).sort((a, b) => lengths![b] - lengths![a] || a - b) : null;
+    let restore: number[] = [];
+    if (order) {
+      restore = Array<number>(B);
+      order.forEach((row, i) => (restore[row] = i));
+      x = indexSelect(x, 1, order);
+      lengths = Int32Array.from(order, (row) => lengths![row]);
+      if (h0) h0 = indexSelect(h0, 1, order);
+      if (c0) c0 = indexSelect(c0, 1, order);
+    }
+    const unsort = (t: Tensor): Tensor => (order ? indexSelect(t, 1, restore) : t);
 
     const hFinal: Tensor[] = [];
     const cFinal: Tensor[] = [];
@@ -132,7 +146,7 @@ export class RecurrentLayer extends Module {
         const k = layer * this.directions + dir;
         const initial = (s: Tensor | null | undefined): Tensor | null =>
           s ? reshape(slice(s, 0, k, k + 1), [B, this.hiddenSize]) : null;
-        const r = variantRecurrentSequence(this.mode, x, this.weights[k], initial(state.h0), initial(state.c0), {
+        const r = variantRecurrentSequence(this.mode, x, this.weights[k], initial(h0), initial(c0), {
           lengths, reverse: dir === 1, resetBefore: this.resetBefore, activations: this.activations,
         });
         outputs.push(r.output);
@@ -142,10 +156,11 @@ export class RecurrentLayer extends Module {
       x = outputs.length === 1 ? outputs[0] : concat(outputs, 2);
       if (layer < this.numLayers - 1) x = dropout(x, this.dropout, this.training, this.rng);
     }
+    x = unsort(x);
     return {
       output: this.batchFirst ? transpose01(x) : x,
-      hN: stack(hFinal, 0),
-      cN: isLSTM ? stack(cFinal, 0) : null,
+      hN: unsort(stack(hFinal, 0)),
+      cN: isLSTM ? unsort(stack(cFinal, 0)) : null,
     };
   }
 }

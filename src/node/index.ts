@@ -19,3 +19,4 @@ export {
   loadNativeBackend, nativeIsas, NativeBackend, NativeBackendUnavailableError, NATIVE_ISAS,
   type NativeBackendOptions, type NativeIsa,
 } from '../backend/native/index.ts';
+export { loadSequenceDataset, BUILTIN_DATASETS, type SequenceDataset, type SequenceTask, type Pair } from './datasets.ts';

@@ -7,6 +7,13 @@
  *   backward: for each step, in reverse: fused gate backward → dG[t]; dh += dG[t]·W_hh
  *             dW_ih = dGᵀ·X, dW_hh = dGᵀ·H_prev, dX = dG·W_ih      one GEMM each
  *
+ * When the lengths do not increase along the batch (rows sorted longest first, as RecurrentLayer
+ * arranges them), the rows active at time t are a prefix of n_t rows: every per-step product and
+ * gate kernel runs on those rows only (the others' states are carried by a copy), and the gate
+ * buffers hold only active rows — time t's block of n_t rows at row offset Σ_{u<t} n_u — so the
+ * input projection and the weight-gradient GEMMs run over Σ_t n_t rows instead of T·B, never
+ * touching padding (PyTorch's packed layout). Otherwise every time holds all B rows.
+ *
  * Every buffer is allocated before the time loop. States are kept per time slot: slot t holds the
  * state before time t for the forward direction (slot t + 1 after it), and the state after time t
  * for the reverse direction (slot t + 1 before it), so the states that fed times 0…T−1 are always
@@ -58,6 +65,12 @@ interface Plan {
   lengths: I32 | null;
   /** Every buffer allocated for the backward pass (checked live before it runs). */
   buffers: Tensor[];
+  /** rows[t]: rows taking part in time t (B, or the active prefix when lengths never increase). */
+  rows: Int32Array;
+  /** offset[t]: first row of time t in the gate buffers (Σ_{u<t} rows[u]); offset[T] = all rows R. */
+  offset: Int32Array;
+  /** Whether rows[t] < B anywhere (a packed layout: padding is never read). */
+  packed: boolean;
   reverse: boolean;
   resetBefore: boolean;
   x: F32;
@@ -107,12 +120,18 @@ export function recurrentSequence(
   // Kernels read lengths from backend storage (for wasm, its linear memory).
   const lengthStorage = lengths ? buffer(x.backend, buffers, B, 'int32') : null;
   lengthStorage?.data.set(lengths!);
+  const rows = rowsPerStep(T, B, lengths);
+  const offset = new Int32Array(T + 1);
+  for (let t = 0; t < T; t++) offset[t + 1] = offset[t] + rows[t];
+  const packedLayout = offset[T] < T * B;
   const plan: Plan = {
-    mode, backend: x.backend, T, B, I, H, G, lengths: lengthStorage?.i32 ?? null, buffers,
+    mode, backend: x.backend, T, B, I, H, G, lengths: lengthStorage?.i32 ?? null, buffers, rows, offset, packed: packedLayout,
     reverse: options.reverse ?? false,
     resetBefore: mode === 'GRU' && (options.resetBefore ?? false),
-    x: lengths ? inputWithoutPadding(x, lengths, buffers) : x.f32, wIh: w.weightIh.f32, wHh: w.weightHh.f32,
+    x: x.f32, wIh: w.weightIh.f32, wHh: w.weightHh.f32,
   };
+  // The rows the input projection and dW_ih read: packed (active rows only), or x with its padding zeroed.
+  plan.x = packedLayout ? packRows(plan, x.f32, I, (t) => t * B * I) : lengths ? inputWithoutPadding(x, lengths, buffers) : x.f32;
   const hasCell = mode === 'LSTM';
   // Packed result [output (T·B·H) | h_n (B·H) | c_n (B·H)] so that one op carries all outputs.
   const packed = emptyLike(x, [(T + 1 + (hasCell ? 1 : 0)) * B * H]);
@@ -134,6 +153,24 @@ export function recurrentSequence(
   };
 }
 
+/** Rows active at each step: a prefix when lengths never increase along the batch, else all B. */
+function rowsPerStep(T: number, B: number, lengths: Int32Array | null): Int32Array {
+  const rows = new Int32Array(T).fill(B);
+  if (!lengths || lengths.some((l, b) => b > 0 && l > lengths[b - 1])) return rows;
+  for (let t = 0, n = B; t < T; t++) {
+    while (n > 0 && lengths[n - 1] <= t) n--;
+    rows[t] = n;
+  }
+  return rows;
+}
+
+/** The active rows of every time, packed: time t's rows[t] rows of `width`, read from start(t). */
+function packRows(p: Plan, src: F32, width: number, start: (t: number) => number): F32 {
+  const out = alloc(p, p.offset[p.T] * width);
+  for (let t = 0; t < p.T; t++) if (p.rows[t] > 0) p.backend.copy(src, start(t), out, p.offset[t] * width, p.rows[t] * width);
+  return out;
+}
+
 /**
  * A copy of x [T, B, I] with the positions past each row's length zeroed: they are never read
  * (packed-sequence semantics), so whatever pads them (even NaN) cannot reach dW_ih.
@@ -151,9 +188,9 @@ function inputWithoutPadding(x: Tensor, lengths: Int32Array, buffers: Tensor[]):
 
 /** What the backward pass needs from the forward pass. */
 interface Saved {
-  gates: F32; // [T, B, G]: RNN pre-activations' results / LSTM activated gates / GRU r, z, n
-  hiddenGates: F32 | null; // GRU: [T, B, 3H] recurrent products W_hh·h + b_hh
-  resetHidden: F32 | null; // GRU reset-before: [T, B, H] r ⊙ h_prev
+  gates: F32; // [R, G]: RNN pre-activations' results / LSTM activated gates / GRU r, z, n
+  hiddenGates: F32 | null; // GRU: [R, 3H] recurrent products W_hh·h + b_hh
+  resetHidden: F32 | null; // GRU reset-before: [R, H] r ⊙ h_prev
   h: F32; // [(T + 1), B, H] state slots
   c: F32 | null; // [(T + 1), B, H] LSTM cell-state slots
 }
@@ -171,23 +208,23 @@ function alloc(p: Plan, n: number): F32 {
 
 function forward(p: Plan, w: SequenceWeights, h0: Tensor | null, c0: Tensor | null, packed: F32): Saved {
   const { backend: be, T, B, I, H, G, lengths, mode } = p;
-  const BH = B * H;
-  const gates = alloc(p, T * B * G);
-  const hiddenGates = mode === 'GRU' ? alloc(p, T * B * G) : null;
+  const BH = B * H, R = p.offset[T];
+  const gates = alloc(p, R * G);
+  const hiddenGates = mode === 'GRU' ? alloc(p, R * G) : null;
   // G = b + X·W_ihᵀ, b = b_ih (+ b_hh unless the GRU keeps it inside its recurrent product): every
   // row starts as the bias, and the GEMM accumulates onto it.
   let bias = w.biasIh?.f32 ?? null;
   if (w.biasHh) {
-    if (hiddenGates) be.binary('add', hiddenGates, w.biasHh.f32, hiddenGates, T * B * G, G);
+    if (hiddenGates) be.binary('add', hiddenGates, w.biasHh.f32, hiddenGates, R * G, G);
     else if (bias) {
       const sum = alloc(p, G);
       be.binary('add', bias, w.biasHh.f32, sum, G, G);
       bias = sum;
     } else bias = w.biasHh.f32;
   }
-  if (bias) be.binary('add', gates, bias, gates, T * B * G, G);
-  be.gemm(false, true, T * B, G, I, 1, p.x, 0, I, p.wIh, 0, I, 1, gates, 0, G);
-  const resetHidden = p.resetBefore ? alloc(p, T * BH) : null;
+  if (bias) be.binary('add', gates, bias, gates, R * G, G);
+  be.gemm(false, true, R, G, I, 1, p.x, 0, I, p.wIh, 0, I, 1, gates, 0, G);
+  const resetHidden = p.resetBefore ? alloc(p, R * H) : null;
 
   const h = alloc(p, (T + 1) * BH);
   const c = mode === 'LSTM' ? alloc(p, (T + 1) * BH) : null;
@@ -202,27 +239,34 @@ function forward(p: Plan, w: SequenceWeights, h0: Tensor | null, c0: Tensor | nu
   for (let s = 0; s < T; s++) {
     const t = stepTime(p, s);
     const hp = prevSlot(p, t) * BH, hn = nextSlot(p, t) * BH;
-    const g = t * B * G, o = t * BH;
+    const g = p.offset[t] * G, r = p.offset[t] * H, o = t * BH;
+    const n = p.rows[t];
+    if (n < B) {
+      // rows n… are past their ends: their states carry over unchanged
+      be.copy(h, hp + n * H, h, hn + n * H, (B - n) * H);
+      if (c) be.copy(c, hp + n * H, c, hn + n * H, (B - n) * H);
+      if (n === 0) continue;
+    }
     switch (mode) {
       case 'RNN_TANH':
       case 'RNN_RELU':
-        be.gemmPacked(false, B, 1, h, hp, H, recurrent, 1, gates, g, G);
-        be.rnnCellForward(mode === 'RNN_TANH' ? 'tanh' : 'relu', B, H, gates, g, h, hp, h, hn, packed, o, lengths, t);
+        be.gemmPacked(false, n, 1, h, hp, H, recurrent, 1, gates, g, G);
+        be.rnnCellForward(mode === 'RNN_TANH' ? 'tanh' : 'relu', n, H, gates, g, h, hp, h, hn, packed, o, lengths, t);
         break;
       case 'LSTM':
-        be.gemmPacked(false, B, 1, h, hp, H, recurrent, 1, gates, g, G);
-        be.lstmCellForward(B, H, gates, g, c!, hp, h, hp, c!, hn, h, hn, packed, o, lengths, t);
+        be.gemmPacked(false, n, 1, h, hp, H, recurrent, 1, gates, g, G);
+        be.lstmCellForward(n, H, gates, g, c!, hp, h, hp, c!, hn, h, hn, packed, o, lengths, t);
         break;
       case 'GRU':
         if (!p.resetBefore) {
-          be.gemmPacked(false, B, 1, h, hp, H, recurrent, 1, hiddenGates!, g, G);
-          be.gruCellForward(B, H, gates, g, hiddenGates!, g, h, hp, h, hn, packed, o, lengths, t);
+          be.gemmPacked(false, n, 1, h, hp, H, recurrent, 1, hiddenGates!, g, G);
+          be.gruCellForward(n, H, gates, g, hiddenGates!, g, h, hp, h, hn, packed, o, lengths, t);
         } else {
           // r, z from h_prev; then hn = W_hn·(r ⊙ h_prev) + b_hn
-          be.gemmPacked(false, B, 1, h, hp, H, recurrent, 1, hiddenGates!, g, G);
-          be.gruResetGateForward(B, H, gates, g, hiddenGates!, g, h, hp, resetHidden!, o);
-          be.gemmPacked(false, B, 1, resetHidden!, o, H, resetRecurrent!, 1, hiddenGates!, g + 2 * H, G);
-          be.gruResetBeforeForward(B, H, gates, g, hiddenGates!, g, h, hp, h, hn, packed, o, lengths, t);
+          be.gemmPacked(false, n, 1, h, hp, H, recurrent, 1, hiddenGates!, g, G);
+          be.gruResetGateForward(n, H, gates, g, hiddenGates!, g, h, hp, resetHidden!, r);
+          be.gemmPacked(false, n, 1, resetHidden!, r, H, resetRecurrent!, 1, hiddenGates!, g + 2 * H, G);
+          be.gruResetBeforeForward(n, H, gates, g, hiddenGates!, g, h, hp, h, hn, packed, o, lengths, t);
         }
         break;
     }
@@ -247,15 +291,15 @@ interface GradSinks {
 
 function backward(p: Plan, saved: Saved, dPacked: F32, d: GradSinks): void {
   const { backend: be, T, B, I, H, G, lengths, mode } = p;
-  const BH = B * H;
+  const BH = B * H, R = p.offset[T];
   const { gates, hiddenGates, resetHidden, h, c } = saved;
   // dh, dc carry the gradient w.r.t. the state between steps, starting from d h_n, d c_n.
   const dh = alloc(p, BH);
   be.copy(dPacked, T * BH, dh, 0, BH);
   const dc = c ? alloc(p, BH) : null;
   if (dc) be.copy(dPacked, (T + 1) * BH, dc, 0, BH);
-  const dGates = alloc(p, T * B * G);
-  const dHiddenGates = hiddenGates ? alloc(p, T * B * G) : null;
+  const dGates = alloc(p, R * G);
+  const dHiddenGates = hiddenGates ? alloc(p, R * G) : null;
   const dResetHidden = p.resetBefore ? alloc(p, BH) : null;
   // W_hh packed once for every step's dh += dG[t]·W_hh (reset-before: the r, z rows and the n rows apart).
   const [recurrent, resetRecurrent] = p.resetBefore
@@ -265,27 +309,29 @@ function backward(p: Plan, saved: Saved, dPacked: F32, d: GradSinks): void {
   for (let s = T - 1; s >= 0; s--) {
     const t = stepTime(p, s);
     const hp = prevSlot(p, t) * BH, hn = nextSlot(p, t) * BH;
-    const g = t * B * G, o = t * BH;
+    const g = p.offset[t] * G, o = t * BH;
+    const n = p.rows[t]; // rows n… pass their state gradients through untouched
+    if (n === 0) continue;
     switch (mode) {
       case 'RNN_TANH':
       case 'RNN_RELU':
-        be.rnnCellBackward(mode === 'RNN_TANH' ? 'tanh' : 'relu', B, H, h, hn, dPacked, o, dh, dGates, g, lengths, t);
-        be.gemmPacked(false, B, 1, dGates, g, G, recurrent, 1, dh, 0, H);
+        be.rnnCellBackward(mode === 'RNN_TANH' ? 'tanh' : 'relu', n, H, h, hn, dPacked, o, dh, dGates, g, lengths, t);
+        be.gemmPacked(false, n, 1, dGates, g, G, recurrent, 1, dh, 0, H);
         break;
       case 'LSTM':
-        be.lstmCellBackward(B, H, gates, g, c!, hp, c!, hn, dPacked, o, dh, dc!, dGates, g, lengths, t);
-        be.gemmPacked(false, B, 1, dGates, g, G, recurrent, 1, dh, 0, H);
+        be.lstmCellBackward(n, H, gates, g, c!, hp, c!, hn, dPacked, o, dh, dc!, dGates, g, lengths, t);
+        be.gemmPacked(false, n, 1, dGates, g, G, recurrent, 1, dh, 0, H);
         break;
       case 'GRU':
         if (!p.resetBefore) {
-          be.gruCellBackward(B, H, gates, g, hiddenGates!, g, h, hp, dPacked, o, dh, dGates, g, dHiddenGates!, g, lengths, t);
-          be.gemmPacked(false, B, 1, dHiddenGates!, g, G, recurrent, 1, dh, 0, H);
+          be.gruCellBackward(n, H, gates, g, hiddenGates!, g, h, hp, dPacked, o, dh, dGates, g, dHiddenGates!, g, lengths, t);
+          be.gemmPacked(false, n, 1, dHiddenGates!, g, G, recurrent, 1, dh, 0, H);
         } else {
-          be.gruResetBeforeBackward(B, H, gates, g, h, hp, dPacked, o, dh, dGates, g, dHiddenGates!, g, lengths, t);
+          be.gruResetBeforeBackward(n, H, gates, g, h, hp, dPacked, o, dh, dGates, g, dHiddenGates!, g, lengths, t);
           // d(r ⊙ h_prev) = dhn · W_hn, then the reset gate's share; then the r, z rows' products
-          be.gemmPacked(false, B, 1, dHiddenGates!, g + 2 * H, G, resetRecurrent!, 0, dResetHidden!, 0, H);
-          be.gruResetGateBackward(B, H, gates, g, h, hp, dResetHidden!, dh, dGates, g, dHiddenGates!, g);
-          be.gemmPacked(false, B, 1, dHiddenGates!, g, G, recurrent, 1, dh, 0, H);
+          be.gemmPacked(false, n, 1, dHiddenGates!, g + 2 * H, G, resetRecurrent!, 0, dResetHidden!, 0, H);
+          be.gruResetGateBackward(n, H, gates, g, h, hp, dResetHidden!, dh, dGates, g, dHiddenGates!, g);
+          be.gemmPacked(false, n, 1, dHiddenGates!, g, G, recurrent, 1, dh, 0, H);
         }
         break;
     }
@@ -295,27 +341,35 @@ function backward(p: Plan, saved: Saved, dPacked: F32, d: GradSinks): void {
   if (d.h0) be.axpy(1, dh, 0, d.h0, 0, BH);
   if (d.c0 && dc) be.axpy(1, dc, 0, d.c0, 0, BH);
 
-  // Weight gradients: one GEMM each over all timesteps.
-  const hPrevAll = p.reverse ? BH : 0; // slots feeding times 0…T−1
+  // Weight gradients: one GEMM each over the R rows of all timesteps. The states that fed them:
+  // the contiguous slots of times 0…T−1, or (packed) their active rows gathered.
+  const hPrev = p.packed ? packRows(p, h, H, (t) => prevSlot(p, t) * BH) : h;
+  const hPrevAll = p.packed ? 0 : p.reverse ? BH : 0;
   const dRecurrent = dHiddenGates ?? dGates;
   if (d.wHh) {
     if (p.resetBefore) {
-      be.gemm(true, false, 2 * H, H, T * B, 1, dRecurrent, 0, G, h, hPrevAll, H, 1, d.wHh, 0, H);
-      be.gemm(true, false, H, H, T * B, 1, dRecurrent, 2 * H, G, resetHidden!, 0, H, 1, d.wHh, 2 * H * H, H);
+      be.gemm(true, false, 2 * H, H, R, 1, dRecurrent, 0, G, hPrev, hPrevAll, H, 1, d.wHh, 0, H);
+      be.gemm(true, false, H, H, R, 1, dRecurrent, 2 * H, G, resetHidden!, 0, H, 1, d.wHh, 2 * H * H, H);
     } else {
-      be.gemm(true, false, G, H, T * B, 1, dRecurrent, 0, G, h, hPrevAll, H, 1, d.wHh, 0, H);
+      be.gemm(true, false, G, H, R, 1, dRecurrent, 0, G, hPrev, hPrevAll, H, 1, d.wHh, 0, H);
     }
   }
-  if (d.wIh) be.gemm(true, false, G, I, T * B, 1, dGates, 0, G, p.x, 0, I, 1, d.wIh, 0, I);
-  if (d.x) be.gemm(false, false, T * B, I, G, 1, dGates, 0, G, p.wIh, 0, I, 1, d.x, 0, I);
+  if (d.wIh) be.gemm(true, false, G, I, R, 1, dGates, 0, G, p.x, 0, I, 1, d.wIh, 0, I);
+  if (d.x && !p.packed) be.gemm(false, false, T * B, I, G, 1, dGates, 0, G, p.wIh, 0, I, 1, d.x, 0, I);
+  if (d.x && p.packed) {
+    // dX of the active rows, then added into each time's block of d.x
+    const dx = alloc(p, R * I);
+    be.gemm(false, false, R, I, G, 1, dGates, 0, G, p.wIh, 0, I, 0, dx, 0, I);
+    for (let t = 0; t < T; t++) if (p.rows[t] > 0) be.axpy(1, dx, p.offset[t] * I, d.x, t * B * I, p.rows[t] * I);
+  }
   if (d.bIh && d.bHh && dRecurrent === dGates) {
     // Both biases feed the same gates: one column sum, added to both gradients.
     const sum = alloc(p, G);
-    be.sumRows(dGates, T * B, G, sum, false);
+    be.sumRows(dGates, R, G, sum, false);
     be.axpy(1, sum, 0, d.bIh, 0, G);
     be.axpy(1, sum, 0, d.bHh, 0, G);
   } else {
-    if (d.bIh) be.sumRows(dGates, T * B, G, d.bIh, true);
-    if (d.bHh) be.sumRows(dRecurrent, T * B, G, d.bHh, true);
+    if (d.bIh) be.sumRows(dGates, R, G, d.bIh, true);
+    if (d.bHh) be.sumRows(dRecurrent, R, G, d.bHh, true);
   }
 }

@@ -8,7 +8,7 @@ import { OPEN_OPTIONS, openCheckpoint } from './open.ts';
 
 export const evalCommand: Command = {
   name: 'eval',
-  summary: 'the task\'s metrics (language model: bits per character) on held-out data',
+  summary: 'the task\'s metrics on held-out data (language model: bits per character; others: their test part)',
   usage: 'rnnkit eval RUN [options]',
   optionGroups: [{
     title: 'options',
@@ -24,7 +24,7 @@ export const evalCommand: Command = {
     const name = checkpoint.info.task?.name;
     const cliTask = name === undefined ? undefined : findTask(name);
     if (!cliTask) throw new CheckpointError(`${checkpoint.dir} does not say which task trained it (model.json "task"), so there is no held-out data to evaluate on`);
-    const { task, info } = await cliTask.reopen(checkpoint, args.values.data as string | undefined);
+    const { task, info } = await cliTask.reopen(checkpoint, args.values.data as string | undefined, 'test');
     task.module.eval();
     const { metrics } = noGrad(() => tidy(() => task.evaluate()));
     if (args.values.json) out.line(JSON.stringify({ data: info.data ?? null, checkpoint: checkpoint.dir, step: checkpoint.info.step, ...metrics }));

@@ -8,5 +8,6 @@ import { onnxTestCommand } from './onnx-test.ts';
 import { EMBED_COMMANDS } from './embed.ts';
 import { playgroundCommand } from './playground.ts';
 import { buildNativeCommand } from './build-native.ts';
+import { predictCommand } from './predict.ts';
 
-export const COMMANDS: readonly Command[] = [trainCommand, sampleCommand, evalCommand, exportCommand, onnxTestCommand, ...EMBED_COMMANDS, playgroundCommand, buildNativeCommand];
+export const COMMANDS: readonly Command[] = [trainCommand, predictCommand, sampleCommand, evalCommand, exportCommand, onnxTestCommand, ...EMBED_COMMANDS, playgroundCommand, buildNativeCommand];

@@ -1,5 +1,6 @@
 /** `rnnkit sample RUN`: streams text from a language model, or prints N new sequences (names) of a sequence model. */
 import { CharLM } from '../../models/charlm.ts';
+import { TextGenerator } from '../../models/text-generator.ts';
 import { loadCorpus } from '../../node/corpora.ts';
 import { CheckpointError } from '../../errors.ts';
 import { ValueError } from '../../errors.ts';
@@ -15,7 +16,7 @@ const ATTEMPTS_PER_NAME = 50;
 
 export const sampleCommand: Command = {
   name: 'sample',
-  summary: 'generate text from a trained language model (or N new names with --count)',
+  summary: 'generate text from a language model (or N new names with --count), or texts of a class from a generator (--class C)',
   usage: 'rnnkit sample RUN [options]',
   optionGroups: [{
     title: 'options',
@@ -26,7 +27,8 @@ export const sampleCommand: Command = {
       { name: 'top-k', type: 'integer', min: 1, description: 'draw only from the k most probable characters' },
       { name: 'top-p', type: 'number', above: 0, max: 1, description: 'draw only from the most probable characters holding probability p' },
       { name: 'seed', type: 'integer', min: 0, max: 2 ** 32 - 1, description: 'seed of the draws (default: from the clock)' },
-      { name: 'count', type: 'integer', min: 1, description: 'print N distinct new sequences, one per line (a model trained on a list, e.g. names)' },
+      { name: 'count', type: 'integer', min: 1, description: 'print N distinct new sequences, one per line (a model trained on a list, e.g. names; a generator: default 10)' },
+      { name: 'class', type: 'string', value: 'C', description: 'a generator (--task generate): the class to draw texts of' },
       ...OPEN_OPTIONS,
     ],
   }],
@@ -34,6 +36,8 @@ export const sampleCommand: Command = {
   async run(args, out) {
     const { values } = args;
     const { model, info } = await openCheckpoint(args, 'sample');
+    if (model instanceof TextGenerator) return sampleClass(model, values, out);
+    if (values.class !== undefined) throw new ValueError('--class', 'a model trained with --task generate', `a ${model.kind} model`);
     if (!(model instanceof CharLM)) throw new CheckpointError(`rnnkit sample needs a language model; this checkpoint holds a ${model.kind} model`);
     const prime = values.prime as string;
     const unknown = model.vocab.unknownCharacters(prime);
@@ -68,6 +72,22 @@ export const sampleCommand: Command = {
     return 0;
   },
 };
+
+/** N texts of one class from a generator, one per line. */
+async function sampleClass(model: TextGenerator, values: Record<string, unknown>, out: Output): Promise<number> {
+  const name = values.class as string | undefined;
+  if (name === undefined) throw new ValueError('--class', `the class to sample (one of ${model.classes.tokens.join(', ')})`, 'none');
+  const texts = model.sample(name, {
+    count: (values.count as number | undefined) ?? 10,
+    temperature: values.temperature as number,
+    topK: values['top-k'] as number | undefined,
+    topP: values['top-p'] as number | undefined,
+    seed: (values.seed as number | undefined) ?? Date.now() % 2 ** 32,
+  });
+  for (const t of texts) out.line(t);
+  await nextTurn();
+  return 0;
+}
 
 /** Writes the prime, then the generated characters in chunks of at most FLUSH_MS, until done or the reader leaves. */
 async function stream(out: Output, prime: string, chars: Iterable<string>): Promise<void> {

@@ -1,17 +1,20 @@
 /**
- * `--task classify`: a bidirectional recurrent sentence classifier on the built-in `sentiment`
- * sentences (seeded split: 80 % train, 10 % dev, 10 % test), its embedding optionally initialised
- * from pretrained word vectors, frozen or fine-tuned (library: src/models/word-classifier.ts).
- * The AFINN lexicon's test accuracy is reported beside.
+ * `--task classify`: the text classifier of the sequence tasks (names-gender, surnames, user files;
+ * ./sequence.ts) and, for `--data sentiment`, a recurrent sentence classifier on the built-in
+ * `sentiment` sentences (seeded split: 80 % train, 10 % dev, 10 % test) whose embedding may be
+ * initialised from pretrained word vectors, frozen or fine-tuned (library:
+ * src/models/word-classifier.ts). The AFINN lexicon's test accuracy is reported beside.
  */
 import type { LoadedCheckpoint } from '../../io/checkpoint.ts';
 import { CheckpointError, ValueError } from '../../errors.ts';
 import { Random } from '../../tensor/random.ts';
-import { CELL_KINDS, type CellKind } from '../../models/charlm-net.ts';
+import type { CellKind } from '../../models/charlm-net.ts';
+import type { Pooling } from '../../models/classifier.ts';
 import { ClassificationTask, MAX_SENTENCE_TOKENS, WordClassifier, splitRows } from '../../models/word-classifier.ts';
 import { wordIndex, wordTokens } from '../../data/word-tokens.ts';
 import { afinnPredictions, loadSentimentSentences } from '../../node/sentiment.ts';
 import { openVectorsWithProgress } from '../commands/embed.ts';
+import { classifyTask as textClassifyTask } from './sequence.ts';
 import type { CliTask, TaskSetup } from './task.ts';
 
 interface ClassifyInfo {
@@ -39,25 +42,20 @@ function classifyInfo(checkpoint: LoadedCheckpoint): ClassifyInfo {
   return { seed: saved.seed ?? 0, batchSize: saved.batchSize ?? 32, vectors: saved.vectors ?? null };
 }
 
-export const classifyTask: CliTask = {
-  name: 'classify',
-  summary: 'sentence classifier (sentiment), optionally on pretrained word vectors',
-  defaultData: DATA,
-  options: [
-    { name: 'vectors', type: 'string', value: 'wink-100d|PATH', description: 'initialise the embedding from pretrained word vectors' },
-    { name: 'freeze', type: 'flag', description: 'keep the pretrained embedding fixed (default: fine-tune it)' },
-    { name: 'cell', type: 'choice', choices: CELL_KINDS, default: 'gru', description: 'recurrent cell (bidirectional)' },
-    { name: 'hidden', type: 'integer', min: 1, default: 64, description: 'hidden units per direction' },
-    { name: 'layers', type: 'integer', min: 1, default: 1, description: 'stacked recurrent layers' },
-    { name: 'embedding', type: 'integer', min: 1, default: 100, description: 'word embedding size (with --vectors: theirs)' },
-    { name: 'dropout', type: 'number', min: 0, below: 1, default: 0, description: 'dropout before the output layer' },
-    { name: 'batch', type: 'integer', min: 1, default: 32, description: 'sentences per batch' },
-  ],
+const TRANSFER_OPTIONS: CliTask['options'] = [
+  { name: 'vectors', type: 'string', value: 'wink-100d|PATH', description: 'with --data sentiment: initialise the embedding from pretrained word vectors' },
+  { name: 'freeze', type: 'flag', description: 'with --vectors: keep the pretrained embedding fixed (default: fine-tune it)' },
+];
 
+const sentimentTask: Omit<CliTask, 'name' | 'summary' | 'defaultData' | 'options'> = {
   runValues(checkpoint) {
     const model = checkpoint.model as WordClassifier, info = classifyInfo(checkpoint);
     const { cell, hiddenSize, numLayers, embeddingSize, dropout } = model.config;
-    return { vectors: info.vectors ?? undefined, freeze: model.frozen, cell, hidden: hiddenSize, layers: numLayers, embedding: embeddingSize, dropout, batch: info.batchSize };
+    const { pooling, bidirectional } = model.config;
+    return {
+      vectors: info.vectors ?? undefined, freeze: model.frozen, cell, hidden: hiddenSize, layers: numLayers, embedding: embeddingSize, dropout,
+      pooling, unidirectional: !bidirectional, batch: info.batchSize,
+    };
   },
 
   runName(values, data) {
@@ -65,8 +63,8 @@ export const classifyTask: CliTask = {
   },
 
   async create(values, { backend, seed, data }) {
-    if (data !== DATA) throw new ValueError('--data', `"${DATA}" (the built-in classification set) with --task classify`, JSON.stringify(data));
     if (values.freeze && !values.vectors) throw new ValueError('--freeze', 'pretrained vectors to freeze (--vectors)', 'no --vectors');
+    if (data !== DATA) throw new ValueError('--data', `"${DATA}" (the built-in sentence set) with --vectors or --freeze`, JSON.stringify(data));
     const spec = values.vectors as string | undefined;
     const vectors = spec ? await openVectorsWithProgress(spec) : null;
     const sentences = await loadSentimentSentences();
@@ -77,13 +75,13 @@ export const classifyTask: CliTask = {
     const rng = new Random(seed);
     const model = new WordClassifier(words, {
       numClasses: 2, cell: values.cell as CellKind, embeddingSize: vectors?.dim ?? (values.embedding as number), hiddenSize: values.hidden as number,
-      numLayers: values.layers as number, bidirectional: true, pooling: 'last', dropout: values.dropout as number,
+      numLayers: values.layers as number, bidirectional: !values.unidirectional, pooling: values.pooling as Pooling, dropout: values.dropout as number,
     }, values.freeze === true, { backend, rng });
     const coverage = vectors ? model.usePretrained(vectors, rng) : 0;
     const embedding = vectors ? `${spec}, ${coverage} of ${words.length - 2} words, ${values.freeze ? 'frozen' : 'fine-tuned'}` : 'random';
-    const { cell, hiddenSize, embeddingSize } = model.config;
+    const { cell, hiddenSize, embeddingSize, bidirectional, pooling } = model.config;
     return setup(model, { seed, batchSize: values.batch as number, vectors: spec ?? null },
-      `bidirectional ${cell.toUpperCase()} ${hiddenSize} on ${embeddingSize}-d word embeddings (${embedding}); ${data}: ${sentences.length} sentences, 80/10/10 split`);
+      `${bidirectional ? 'bidirectional ' : ''}${cell.toUpperCase()} ${hiddenSize}, ${pooling} pooling, on ${embeddingSize}-d word embeddings (${embedding}); ${data}: ${sentences.length} sentences, 80/10/10 split`);
   },
 
   async reopen(checkpoint, data) {
@@ -95,4 +93,16 @@ export const classifyTask: CliTask = {
     return `${data}: dev accuracy ${(100 * metrics.accuracy).toFixed(1)} %, test accuracy ${(100 * metrics.test_accuracy).toFixed(1)} % ` +
       `(AFINN lexicon on the same test sentences: ${(100 * metrics.afinn_test_accuracy).toFixed(1)} %)`;
   },
+};
+
+export const classifyTask: CliTask = {
+  ...textClassifyTask,
+  summary: `${textClassifyTask.summary}; ${DATA}, optionally on pretrained word vectors`,
+  options: [...textClassifyTask.options, ...TRANSFER_OPTIONS],
+  runValues: (checkpoint) => (checkpoint.model instanceof WordClassifier ? sentimentTask : textClassifyTask).runValues(checkpoint),
+  runName: (values, data) => (data === DATA ? sentimentTask : textClassifyTask).runName(values, data),
+  create: (values, context) =>
+    (context.data === DATA || values.vectors !== undefined || values.freeze ? sentimentTask : textClassifyTask).create(values, context),
+  reopen: (checkpoint, data, part) => (checkpoint.model instanceof WordClassifier ? sentimentTask : textClassifyTask).reopen(checkpoint, data, part),
+  formatMetrics: (metrics, data) => (data === DATA ? sentimentTask : textClassifyTask).formatMetrics(metrics, data),
 };

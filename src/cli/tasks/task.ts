@@ -8,6 +8,9 @@ import type { CheckpointModel, LoadedCheckpoint, TaskInfo } from '../../io/check
 import type { Metrics, TrainingTask } from '../../train/task.ts';
 import type { OptionSpec, OptionValue } from '../args.ts';
 
+/** Which held-out part a task evaluates on: dev while training, test for `rnnkit eval` (tasks with one held-out part use it for both). */
+export type HeldOutPart = 'dev' | 'test';
+
 /** A task ready to train or evaluate. */
 export interface TaskSetup {
   model: CheckpointModel;
@@ -32,8 +35,8 @@ export interface CliTask {
   runName(values: Record<string, OptionValue>, data: string): string;
   /** A new model and task from the options. */
   create(values: Record<string, OptionValue>, context: { backend: Backend; seed: number; data: string }): Promise<TaskSetup>;
-  /** The task around a checkpoint's model, on its recorded data or on `data` (eval --data). */
-  reopen(checkpoint: LoadedCheckpoint, data?: string): Promise<TaskSetup>;
+  /** The task around a checkpoint's model, on its recorded data or on `data` (eval --data), evaluating on `part` (default dev). */
+  reopen(checkpoint: LoadedCheckpoint, data?: string, part?: HeldOutPart): Promise<TaskSetup>;
   /** One line for `rnnkit eval`. */
   formatMetrics(metrics: Metrics, data: string): string;
 }

@@ -1,7 +1,8 @@
 /**
  * Word2vec training: the SOTU vocabulary, subsampling thresholds and noise table equal gensim's
- * (test/fixtures/embeddings/gensim.json); the wasm kernel equals the reference kernel with one
- * thread (to float rounding) and is deterministic; with two threads (lock-free) it learns as well.
+ * (test/fixtures/embeddings/gensim.json); the wasm and native kernels equal the reference kernel
+ * with one thread (to float rounding) and are deterministic; with two threads (lock-free) they
+ * learn as well.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -9,6 +10,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { ReferenceBackend } from '../src/backend/reference/index.ts';
 import { createWasmBackend } from '../src/backend/wasm/index.ts';
+import { loadNativeBackend } from '../src/backend/native/index.ts';
 import { buildVocabulary, keepThresholds, noiseTable } from '../src/embeddings/corpus.ts';
 import { trainWord2Vec, type Word2VecOptions } from '../src/embeddings/word2vec.ts';
 import type { WordVectors } from '../src/embeddings/word-vectors.ts';
@@ -20,9 +22,15 @@ const sotu = await loadSentences('sotu');
 const reference = new ReferenceBackend();
 const wasm1 = await createWasmBackend({ threads: 1 });
 const wasm2 = await createWasmBackend({ threads: 2 });
+const native1 = loadNativeBackend({ threads: 1 });
+const native2 = loadNativeBackend({ threads: 2 });
+/** The backends with a word2vec kernel of their own, with one thread and with two. */
+const KERNELS = [['wasm', wasm1, wasm2], ['native', native1, native2]] as const;
 after(() => {
-  wasm1.close();
-  wasm2.close();
+  for (const [, one, two] of KERNELS) {
+    one.close();
+    two.close();
+  }
 });
 
 function relativeDifference(a: Float32Array, b: Float32Array): number {
@@ -70,17 +78,19 @@ describe('word2vec', () => {
     assert.deepEqual([...noise.subarray(0, 30), noise[noise.length - 1]], gensim.cum_table);
   });
 
-  for (const mode of ['skipgram', 'cbow'] as const) {
-    test(`${mode}: the wasm kernel with one thread equals the reference kernel`, () => {
-      const options: Word2VecOptions = { mode, epochs: 1, dim: 32, seed: 3 };
-      const sentences = sotu.slice(0, 1500);
-      const a = trainWord2Vec(sentences, { ...options, backend: reference }).vectors;
-      const b = trainWord2Vec(sentences, { ...options, backend: wasm1 }).vectors;
-      const again = trainWord2Vec(sentences, { ...options, backend: wasm1 }).vectors;
-      assert.deepEqual(b.words, a.words);
-      assert.ok(relativeDifference(b.vectors, a.vectors) < 1e-4, `relative difference ${relativeDifference(b.vectors, a.vectors)}`);
-      assert.deepEqual(again.vectors, b.vectors);
-    });
+  for (const [name, one] of KERNELS) {
+    for (const mode of ['skipgram', 'cbow'] as const) {
+      test(`${mode}: the ${name} kernel with one thread equals the reference kernel`, () => {
+        const options: Word2VecOptions = { mode, epochs: 1, dim: 32, seed: 3 };
+        const sentences = sotu.slice(0, 1500);
+        const a = trainWord2Vec(sentences, { ...options, backend: reference }).vectors;
+        const b = trainWord2Vec(sentences, { ...options, backend: one }).vectors;
+        const again = trainWord2Vec(sentences, { ...options, backend: one }).vectors;
+        assert.deepEqual(b.words, a.words);
+        assert.ok(relativeDifference(b.vectors, a.vectors) < 1e-4, `relative difference ${relativeDifference(b.vectors, a.vectors)}`);
+        assert.deepEqual(again.vectors, b.vectors);
+      });
+    }
   }
 
   test('two threads with lock-free updates learn the topics as well as one', () => {
@@ -88,15 +98,19 @@ describe('word2vec', () => {
     for (const mode of ['skipgram', 'cbow'] as const) {
       const options: Word2VecOptions = { mode, dim: 16, epochs: 3, sample: 0, minCount: 1, seed: 2 };
       const one = topicAccuracy(trainWord2Vec(sentences, { ...options, backend: reference }).vectors, topicOf);
-      const two = topicAccuracy(trainWord2Vec(sentences, { ...options, backend: wasm2 }).vectors, topicOf);
-      assert.ok(one >= 0.95 && two >= 0.95, `${mode}: topic accuracy ${one} (1 thread), ${two} (2 threads)`);
+      for (const [name, , two] of KERNELS) {
+        const accuracy = topicAccuracy(trainWord2Vec(sentences, { ...options, backend: two }).vectors, topicOf);
+        assert.ok(one >= 0.95 && accuracy >= 0.95, `${mode}: topic accuracy ${one} (reference, 1 thread), ${accuracy} (${name}, 2 threads)`);
+      }
     }
   });
 
   test('progress is reported and bad options are named', () => {
-    const seen: number[] = [];
-    trainWord2Vec(sotu.slice(0, 500), { epochs: 2, dim: 8, backend: wasm2, onProgress: (p) => seen.push(p.words) });
-    assert.ok(seen.length >= 2 && seen.every((w, i) => i === 0 || w >= seen[i - 1]), JSON.stringify(seen));
+    for (const [, , two] of KERNELS) {
+      const seen: number[] = [];
+      trainWord2Vec(sotu.slice(0, 500), { epochs: 2, dim: 8, backend: two, onProgress: (p) => seen.push(p.words) });
+      assert.ok(seen.length >= 2 && seen.every((w, i) => i === 0 || w >= seen[i - 1]), JSON.stringify(seen));
+    }
     assert.throws(() => trainWord2Vec(sotu.slice(0, 10), { window: 0 }), /window: expected a positive integer, got 0/);
     assert.throws(() => trainWord2Vec(sotu.slice(0, 10), { minCount: 1e9 }), /minCount: .*no word is left/);
     assert.throws(() => trainWord2Vec(sotu.slice(0, 10), { mode: 'glove' as never }), /mode: expected 'skipgram' or 'cbow'/);

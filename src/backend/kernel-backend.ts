@@ -4,7 +4,6 @@
  * byte offsets into it, so one class turns the Backend contract into kernel calls for both.
  */
 import type { Backend, BinaryOp, ClampArgs, ClampBackwardArgs, DType, F32, I32, PackedMatrix, RecurrentActivation, Storage, UnaryOp, Word2VecJob } from './backend.ts';
-import { word2vecTrain as referenceWord2vecTrain } from './reference/word2vec.ts';
 import type { BlockHeap } from './block-heap.ts';
 import { ROW_COUNT, type RowKernel } from './wasm/team-protocol.mjs';
 
@@ -112,7 +111,7 @@ export function blockZeroer(kernels: Kernels, team: () => Team | null): (offset:
  * offsets to byte addresses, and the choice between the calling thread and the team, shared by
  * the wasm and the native backend.
  */
-export class KernelBackend implements Backend {
+export abstract class KernelBackend implements Backend {
   /** Byte address of element `off` of an array of this backend; 0 stands for an absent (null) array. */
   private readonly at: (x: Storage | null, off?: number) => number;
 
@@ -393,13 +392,8 @@ export class KernelBackend implements Backend {
     else (this.k[kernel] as (...a: readonly number[]) => void)(...args);
   }
 
-  /**
-   * word2vec on one thread with the reference kernel, straight on this backend's arrays (they are
-   * ordinary typed arrays over its memory); the wasm backend overrides it with its own kernel.
-   */
-  word2vecTrain(job: Word2VecJob, onProgress?: (jobsDone: number) => void): void {
-    referenceWord2vecTrain(job, onProgress);
-  }
+  /** word2vec over the backend's threads: each backend's own kernel and thread team. */
+  abstract word2vecTrain(job: Word2VecJob, onProgress?: (jobsDone: number) => void): void;
 
   sgdUpdate(
     p: F32, g: F32, buf: F32 | null, n: number,

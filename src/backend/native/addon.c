@@ -48,7 +48,7 @@ enum {
   ROW_KERNEL_COUNT,
   GEMM = ROW_KERNEL_COUNT, GEMM_PACKED, MATVEC_SUM, PACK_RIGHT, PACKED_RIGHT_FLOATS, COPY, UNARY, UNARY_BACKWARD,
   CLAMP, CLAMP_BACKWARD, BINARY, AXPY, SCALE, SUM_ROWS, SUM, LOG_SOFTMAX, SOFTMAX, CROSS_ENTROPY_FORWARD, CROSS_ENTROPY_BACKWARD,
-  GATHER, SCATTER_ADD, SGD_UPDATE, ADAM_UPDATE, ADAPTIVE_UPDATE,
+  GATHER, SCATTER_ADD, SGD_UPDATE, ADAM_UPDATE, ADAPTIVE_UPDATE, WORD2VEC,
   TEAM_GEMM, TEAM_GEMM_PACKED, TEAM_MATVEC_SUM, TEAM_ROWS, GROW, CLOSE,
   FUNCTION_COUNT,
 };
@@ -58,7 +58,7 @@ static const char *const FUNCTION_NAMES[FUNCTION_COUNT] = {
   "gruGates", "gruBlend", "gruUpdateBackward", "gruResetAfterBackward", "gruResetGateBackward",
   "gemm", "gemmPacked", "matVecSum", "packRight", "packedRightFloats", "copy", "unary", "unaryBackward",
   "clamp", "clampBackward", "binary", "axpy", "scale", "sumRows", "sum", "logSoftmax", "softmax", "crossEntropyForward", "crossEntropyBackward",
-  "gather", "scatterAdd", "sgdUpdate", "adamUpdate", "adaptiveUpdate",
+  "gather", "scatterAdd", "sgdUpdate", "adamUpdate", "adaptiveUpdate", "word2vec",
   "team.gemm", "team.gemmPacked", "team.matVecSum", "team.rows", "grow", "close",
 };
 
@@ -133,6 +133,29 @@ static void rows_slab(const void *job, int part, int parts, float *scratch) {
   run_row_kernel(j->native, (int)j->a[0], slab);
 }
 
+/* A word2vec round: jobs [counter, lastJob) claimed by the team's threads, each with its own scratch. */
+typedef struct {
+  const Native *native;
+  Word2Vec w;
+  char *scratch;
+  int64_t scratchBytes;
+  int longest, lastJob;
+  int32_t *counter;
+} Word2VecRound;
+
+static void word2vec_slab(const void *job, int part, int parts, float *teamScratch) {
+  (void)parts;
+  (void)teamScratch;
+  const Word2VecRound *round = job;
+  int32_t *kept = (int32_t *)(round->scratch + (size_t)part * (size_t)round->scratchBytes), *reduced = kept + round->longest;
+  float *hidden = (float *)(reduced + round->longest), *error = hidden + round->w.dim;
+  for (;;) {
+    const int j = __atomic_fetch_add(round->counter, 1, __ATOMIC_RELAXED);
+    if (j >= round->lastJob) break;
+    round->native->k->word2vecJob(&round->w, j, kept, reduced, hidden, error);
+  }
+}
+
 /* Runs function `id` on decoded arguments; returns a number for `sum`, else 0. */
 static double run(Native *native, int id, const double *a, int argc) {
   const Kernels *k = native->k;
@@ -170,6 +193,17 @@ static double run(Native *native, int id, const double *a, int argc) {
     case SGD_UPDATE: k->sgdUpdate(F(0), F(1), F(2), L(3), R(4), R(5), R(6), R(7), N(8), N(9)); break;
     case ADAM_UPDATE: k->adamUpdate(F(0), F(1), F(2), F(3), L(4), R(5), R(6), R(7), R(8), R(9), N(10), R(11), R(12)); break;
     case ADAPTIVE_UPDATE: k->adaptiveUpdate(F(0), F(1), F(2), L(3), R(4), R(5), R(6), R(7), R(8)); break;
+    case WORD2VEC: {
+      /* a: cbow, cbowMean, dim, window, negative, chunks, vocab, input, output, tokens, chunkStarts, keep,
+       *    noise, noiseGuide, seeds, alphas, sigmoid, scratch, scratchBytes, longest, counter, lastJob */
+      const Word2VecRound round = {
+        native,
+        {N(0), N(1), N(2), N(3), N(4), N(5), N(6), F(7), F(8), I32(9), I32(10), I32(11), I32(12), I32(13), I32(14), F(15), F(16)},
+        native->base + (size_t)a[17], L(18), N(19), N(21), I32(20),
+      };
+      team_run(native->team, word2vec_slab, &round, 1);
+      break;
+    }
     case TEAM_GEMM:
     case TEAM_GEMM_PACKED:
     case TEAM_MATVEC_SUM:

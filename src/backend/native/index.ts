@@ -11,6 +11,8 @@ import { fileURLToPath } from 'node:url';
 import { BlockHeap } from '../block-heap.ts';
 import { KernelBackend, blockZeroer, type Kernels, type Team } from '../kernel-backend.ts';
 import { ROW_KERNELS } from '../wasm/team-protocol.mjs';
+import type { F32, I32, Word2VecJob } from '../backend.ts';
+import { NOISE_GUIDE_LENGTH, SIGMOID_TABLE, fillNoiseGuide, longestChunk } from '../reference/word2vec.ts';
 import { RnnkitError, ValueError } from '../../errors.ts';
 
 export const NATIVE_ISAS = ['avx512', 'avx2', 'portable'] as const;
@@ -41,12 +43,15 @@ interface AddonTeam {
   rows(kernelIndex: number, rows: number, argc: number, ...argsThenStrides: number[]): void;
 }
 
+/** addon.c's word2vec round (its WORD2VEC case names the arguments, pointers as arena byte offsets). */
+type Word2VecRound = (...args: number[]) => void;
+
 interface AddonBackend {
   isa: NativeIsa;
   threads: number;
   memory: ArrayBuffer;
   heapBase: number;
-  kernels: Kernels;
+  kernels: Kernels & { word2vec: Word2VecRound };
   team: AddonTeam;
   grow(bytes: number): void;
   close(): void;
@@ -75,9 +80,48 @@ export function nativeIsas(): NativeIsa[] {
   return loadAddon().runnableIsas();
 }
 
+/** word2vec progress: about this many reports per run (rounds of one to 32 jobs per thread). */
+const WORD2VEC_REPORTS = 20;
+
 export class NativeBackend extends KernelBackend {
-  constructor(kernels: Kernels, heap: BlockHeap, team: Team, readonly isa: NativeIsa) {
-    super('native', kernels, heap, team);
+  private readonly word2vecRound: Word2VecRound;
+
+  constructor(kernels: Kernels & { word2vec: Word2VecRound }, private readonly blocks: BlockHeap, team: Team, readonly isa: NativeIsa) {
+    super('native', kernels, blocks, team);
+    this.word2vecRound = kernels.word2vec;
+  }
+
+  /**
+   * word2vec on the team's threads, which claim jobs from a shared counter and update the vectors
+   * without locks; handed out in rounds of a few jobs per thread, with progress between rounds (a
+   * thread that finishes its last job of a round early waits for the others).
+   */
+  word2vecTrain(job: Word2VecJob, onProgress?: (jobsDone: number) => void): void {
+    const jobs = job.alphas.length, longest = longestChunk(job.chunkStarts), threads = this.threads;
+    const scratchBytes = Math.ceil(((2 * longest + 2 * job.dim) * 4) / 64) * 64;
+    const scratch = this.blocks.alloc((threads * scratchBytes) / 4, 'float32');
+    const sigmoid = this.blocks.alloc(SIGMOID_TABLE.length, 'float32') as F32;
+    const guide = this.blocks.alloc(NOISE_GUIDE_LENGTH, 'int32') as I32;
+    const counter = this.blocks.alloc(1, 'int32') as I32;
+    try {
+      sigmoid.set(SIGMOID_TABLE);
+      fillNoiseGuide(job.noise, guide);
+      const at = (x: F32 | I32 | null) => this.addressOf(x);
+      const round = Math.min(32 * threads, Math.max(threads, Math.ceil(jobs / WORD2VEC_REPORTS)));
+      for (let first = 0; first < jobs;) {
+        const last = Math.min(jobs, first + round);
+        counter[0] = first;
+        this.word2vecRound(
+          job.mode === 'cbow' ? 1 : 0, +job.cbowMean, job.dim, job.window, job.negative, job.chunkStarts.length - 1, job.noise.length,
+          at(job.input), at(job.output), at(job.tokens), at(job.chunkStarts), at(job.keep), at(job.noise), at(guide), at(job.seeds),
+          at(job.alphas), at(sigmoid), at(scratch), scratchBytes, longest, at(counter), last,
+        );
+        first = last;
+        onProgress?.(last);
+      }
+    } finally {
+      for (const block of [counter, guide, sigmoid, scratch]) this.blocks.free(block);
+    }
   }
 }
 

@@ -785,6 +785,151 @@ static void adaptive_update(float *p, const float *g, float *acc, int64_t n, flo
   }
 }
 
+/* ---- word2vec with negative sampling (src/backend/reference/word2vec.ts is the specification) ----
+ * Skip-gram, for each (word i, context j), v = input[w_j]:
+ *   for t in {w_i (label 1)} ∪ {negative noise words (label 0)}:
+ *     f = ⟨v, output[t]⟩; skip when |f| ≥ 6; g = (label − σ(f))·α;  e += g·output[t];  output[t] += g·v
+ *   input[w_j] += e
+ * CBOW: the same with v = h = Σ_j input[w_j] (÷ count with cbowMean), then every context row += e
+ * (÷ count without cbowMean). Threads share the vectors without locks (Hogwild), as word2vec does. */
+#define W2V_MAX_EXP 6.0f
+/* Noise values per guide bucket: guide[b] = bisect_left(noise, b << 15). */
+#define W2V_NOISE_GUIDE_SHIFT 15
+
+INLINE uint64_t lcg_next(uint64_t r) { return (r * 25214903917ULL + 11) & 0xffffffffffffULL; }
+INLINE uint32_t lcg_draw(uint64_t r) { return (uint32_t)(r >> 16); }
+
+/* ⟨x, y⟩ over n floats (four independent sums, so that the multiply-adds overlap) */
+INLINE float w2v_dot(const float *x, const float *y, int n) {
+  vf a0 = vsplat(0), a1 = vsplat(0), a2 = vsplat(0), a3 = vsplat(0);
+  int i = 0;
+  for (; i + 4 * VW <= n; i += 4 * VW) {
+    a0 = vfma(vload(x + i), vload(y + i), a0);
+    a1 = vfma(vload(x + i + VW), vload(y + i + VW), a1);
+    a2 = vfma(vload(x + i + 2 * VW), vload(y + i + 2 * VW), a2);
+    a3 = vfma(vload(x + i + 3 * VW), vload(y + i + 3 * VW), a3);
+  }
+  for (; i + VW <= n; i += VW) a0 = vfma(vload(x + i), vload(y + i), a0);
+  float sum = vsum((a0 + a1) + (a2 + a3));
+  for (; i < n; i++) sum += x[i] * y[i];
+  return sum;
+}
+
+/* y = a·x + y over n floats (a = 1: y += x) */
+INLINE void w2v_axpy(float a, const float *x, float *y, int n) {
+  const vf av = vsplat(a);
+  int i = 0;
+  for (; i + VW <= n; i += VW) vstore(y + i, vfma(av, vload(x + i), vload(y + i)));
+  for (; i < n; i++) y[i] += a * x[i];
+}
+
+/* e += g·o;  o += g·v  (the error of one target, then its output row's update) */
+INLINE void w2v_update_target(float g, const float *v, float *o, float *e, int n) {
+  const vf gv = vsplat(g);
+  int i = 0;
+  for (; i + VW <= n; i += VW) {
+    const vf ov = vload(o + i);
+    vstore(e + i, vfma(gv, ov, vload(e + i)));
+    vstore(o + i, vfma(gv, vload(v + i), ov));
+  }
+  for (; i < n; i++) {
+    const float ov = o[i];
+    e[i] += g * ov;
+    o[i] = ov + g * v[i];
+  }
+}
+
+/* First index with noise[index] ≥ value, searched within its guide bucket. */
+INLINE int w2v_noise_word(const Word2Vec *w, uint32_t value) {
+  const uint32_t bucket = value >> W2V_NOISE_GUIDE_SHIFT;
+  int lo = w->noiseGuide[bucket], hi = w->noiseGuide[bucket + 1];
+  while (lo < hi) {
+    const int mid = (int)((unsigned)(lo + hi) >> 1);
+    if ((uint32_t)w->noise[mid] < value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/* The negative-sampling update of input vector v towards `word` (error into e); returns the generator. */
+static uint64_t w2v_negative_sampling(const Word2Vec *w, int word, const float *v, float alpha, uint64_t r, float *e) {
+  const int dim = w->dim;
+  const uint32_t noiseTotal = (uint32_t)w->noise[w->vocab - 1];
+  const float scale = 1000.0f / (2 * W2V_MAX_EXP);
+  memset(e, 0, (size_t)dim * 4);
+  for (int d = 0; d <= w->negative; d++) {
+    int target = word;
+    float label = 1;
+    if (d > 0) {
+      target = w2v_noise_word(w, lcg_draw(r) % noiseTotal);
+      r = lcg_next(r);
+      if (target == word) continue;
+      label = 0;
+    }
+    float *row = w->output + (size_t)target * dim;
+    const float f = w2v_dot(v, row, dim);
+    if (f <= -W2V_MAX_EXP || f >= W2V_MAX_EXP) continue;
+    const float g = (label - w->sigmoid[(int)((f + W2V_MAX_EXP) * scale)]) * alpha;
+    w2v_update_target(g, v, row, e, dim);
+  }
+  return r;
+}
+
+/* One job: subsample the chunk, shrink windows, train sentence by sentence (−1 ends a sentence). */
+static void word2vec_job(const Word2Vec *w, int job, int32_t *kept, int32_t *reduced, float *hidden, float *error) {
+  const int dim = w->dim, window = w->window, chunk = job % w->chunks;
+  uint64_t r = ((uint64_t)(uint32_t)w->seeds[2 * job] << 24) + (uint32_t)w->seeds[2 * job + 1];
+  int n = 0;
+  for (int p = w->chunkStarts[chunk]; p < w->chunkStarts[chunk + 1]; p++) {
+    const int word = w->tokens[p];
+    if (word >= 0 && w->keep) {
+      const uint32_t draw = lcg_draw(r);
+      r = lcg_next(r);
+      if ((uint32_t)w->keep[word] < draw) continue;
+    }
+    kept[n++] = word;
+  }
+  for (int i = 0; i < n; i++) {
+    if (kept[i] < 0) continue;
+    reduced[i] = (int32_t)(lcg_draw(r) % (uint32_t)window);
+    r = lcg_next(r);
+  }
+  const float alpha = w->alphas[job];
+  for (int start = 0; start < n;) {
+    int stop = start;
+    while (stop < n && kept[stop] >= 0) stop++;
+    for (int i = start; i < stop; i++) {
+      const int from = start > i - window + reduced[i] ? start : i - window + reduced[i];
+      const int to = stop < i + window + 1 - reduced[i] ? stop : i + window + 1 - reduced[i];
+      if (!w->cbow) {
+        for (int c = from; c < to; c++) {
+          if (c == i) continue;
+          float *v = w->input + (size_t)kept[c] * dim;
+          r = w2v_negative_sampling(w, kept[i], v, alpha, r, error);
+          w2v_axpy(1, error, v, dim);
+        }
+        continue;
+      }
+      memset(hidden, 0, (size_t)dim * 4);
+      int count = 0;
+      for (int c = from; c < to; c++) {
+        if (c == i) continue;
+        w2v_axpy(1, w->input + (size_t)kept[c] * dim, hidden, dim);
+        count++;
+      }
+      if (count == 0) continue;
+      const float inverse = 1.0f / (float)count;
+      if (w->cbowMean) scale(hidden, inverse, dim);
+      r = w2v_negative_sampling(w, kept[i], hidden, alpha, r, error);
+      if (!w->cbowMean) scale(error, inverse, dim);
+      for (int c = from; c < to; c++) {
+        if (c != i) w2v_axpy(1, error, w->input + (size_t)kept[c] * dim, dim);
+      }
+    }
+    start = stop + 1;
+  }
+}
+
 const Kernels ISA(rnnkit_kernels) = {
   .isa = ISA_NAME,
   .mr = MR, .nr = NR,
@@ -800,4 +945,5 @@ const Kernels ISA(rnnkit_kernels) = {
   .gruGates = gru_gates, .gruBlend = gru_blend, .gruUpdateBackward = gru_update_backward,
   .gruResetAfterBackward = gru_reset_after_backward, .gruResetGateBackward = gru_reset_gate_backward,
   .sgdUpdate = sgd_update, .adamUpdate = adam_update, .adaptiveUpdate = adaptive_update,
+  .word2vecJob = word2vec_job,
 };

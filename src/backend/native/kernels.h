@@ -9,6 +9,18 @@
 
 #include <stdint.h>
 
+/*
+ * A word2vec training run (Backend.word2vecTrain; src/backend/reference/word2vec.ts is the
+ * specification): the vectors, the corpus cut into chunks, the tables, and per job (chunk × epoch)
+ * its learning rate and generator seed.
+ */
+typedef struct Word2Vec {
+  int cbow, cbowMean, dim, window, negative, chunks, vocab;
+  float *input, *output;
+  const int32_t *tokens, *chunkStarts, *keep, *noise, *noiseGuide, *seeds;
+  const float *alphas, *sigmoid;
+} Word2Vec;
+
 typedef struct Kernels {
   const char *isa;
   /* Rows and columns of the GEMM micro-tile (slabs are cut in whole tiles). */
@@ -70,6 +82,8 @@ typedef struct Kernels {
                      float eps, float weightDecay, int decoupled, float stepSize, float bc2Sqrt);
   void (*adaptiveUpdate)(float *p, const float *g, float *acc, int64_t n, float lr, float decay, float gain,
                          float eps, float weightDecay);
+  /* One job of a word2vec run; `kept`, `reduced` hold the longest chunk's ids, `hidden`, `error` dim floats. */
+  void (*word2vecJob)(const Word2Vec *w, int job, int32_t *kept, int32_t *reduced, float *hidden, float *error);
 } Kernels;
 
 extern const Kernels rnnkit_kernels_portable;

@@ -52,6 +52,19 @@ export function bisectLeft(noise: I32, value: number): number {
   return lo;
 }
 
+/** Noise values per bucket of a noise guide: 2^15, so 2^16 buckets cover [0, 2^31). */
+export const NOISE_GUIDE_SHIFT = 15;
+const NOISE_GUIDE_BUCKETS = 1 << 16;
+
+/**
+ * guide[b] = bisect_left(noise, b << 15) for every bucket b (and one past the last): the native and
+ * wasm kernels search bisect_left(noise, value) only between guide[value >> 15] and the next entry.
+ */
+export function fillNoiseGuide(noise: I32, guide: I32): void {
+  for (let b = 0; b <= NOISE_GUIDE_BUCKETS; b++) guide[b] = bisectLeft(noise, b * 2 ** NOISE_GUIDE_SHIFT);
+}
+export const NOISE_GUIDE_LENGTH = NOISE_GUIDE_BUCKETS + 1;
+
 /** Longest chunk of a job, in tokens. */
 export function longestChunk(chunkStarts: I32): number {
   let longest = 0;

@@ -6,7 +6,7 @@
  * Platform-neutral: the platform object loads the module and starts workers.
  */
 import type { F32, I32, Word2VecJob } from '../backend.ts';
-import { SIGMOID_TABLE, bisectLeft, longestChunk } from '../reference/word2vec.ts';
+import { NOISE_GUIDE_LENGTH, SIGMOID_TABLE, fillNoiseGuide, longestChunk } from '../reference/word2vec.ts';
 import { BlockHeap } from '../block-heap.ts';
 import { KernelBackend, blockZeroer, type Kernels } from '../kernel-backend.ts';
 import type { WasmBackend, WasmBackendOptions } from './types.ts';
@@ -28,8 +28,6 @@ const WORD2VEC_ARG = {
   keep: 10, noise: 11, vocab: 12, alphas: 13, seeds: 14, jobs: 15, nextJob: 16, sigmoid: 17, scratch: 18, scratchBytes: 19,
   longest: 20, noiseGuide: 21, count: 22,
 } as const;
-/** The kernel's noise lookup starts at guide[value >> 15] (assembly/word2vec.ts, noiseWord). */
-const NOISE_GUIDE_BUCKETS = 1 << 16, NOISE_GUIDE_SHIFT = 15;
 
 /** Pages of the module's memory (must match `--initialMemory` / `--maximumMemory` in scripts/build-wasm.mjs). */
 const INITIAL_PAGES = 64;
@@ -176,10 +174,10 @@ export class WasmBackendImpl extends KernelBackend implements WasmBackend {
     const scratch = this.blockHeap.alloc((threads * scratchBytes) / 4, 'float32');
     const sigmoid = this.blockHeap.alloc(SIGMOID_TABLE.length, 'float32') as F32;
     const record = this.blockHeap.alloc(WORD2VEC_ARG.count, 'int32') as I32;
-    const guide = this.blockHeap.alloc(NOISE_GUIDE_BUCKETS + 1, 'int32') as I32;
+    const guide = this.blockHeap.alloc(NOISE_GUIDE_LENGTH, 'int32') as I32;
     try {
       sigmoid.set(SIGMOID_TABLE);
-      for (let b = 0; b <= NOISE_GUIDE_BUCKETS; b++) guide[b] = bisectLeft(job.noise, b * 2 ** NOISE_GUIDE_SHIFT);
+      fillNoiseGuide(job.noise, guide);
       const A = WORD2VEC_ARG;
       record[A.mode] = job.mode === 'cbow' ? 1 : 0;
       record[A.cbowMean] = +job.cbowMean;

@@ -14,6 +14,11 @@ import type { Embedding, Linear } from '../../nn/layers.ts';
 import type { RecurrentLayer } from '../../nn/rnn.ts';
 import type { SequenceWeights } from '../../ops/recurrent.ts';
 import type { CharLM } from '../../models/charlm.ts';
+import type { SequenceClassifier } from '../../models/classifier.ts';
+import type { SequenceTagger } from '../../models/tagger.ts';
+import type { TextClassifier } from '../../models/text-classifier.ts';
+import type { TextTagger } from '../../models/text-tagger.ts';
+import type { WordClassifier } from '../../models/word-classifier.ts';
 import type { CheckpointModel } from '../checkpoint.ts';
 import { GraphBuilder, type AttributeValue } from './builder.ts';
 import { onnxTensor } from './tensor.ts';
@@ -100,9 +105,13 @@ export interface RecurrentValues {
 
 /**
  * A RecurrentLayer (all layers, both directions) as one ONNX recurrent node per layer.
- * x: [T, B, inputSize]; states: initial h (and c) [layers · directions, B, H], or zeros when absent.
+ * x: [T, B, inputSize]; states: initial h (and c) [layers · directions, B, H], or zeros when absent,
+ * and the rows' lengths (int32 [B], ONNX's sequence_lens: outputs past a row's length are 0, its
+ * final state is that of its last real step, as rnnkit's packed rows).
  */
-export function recurrentLayer(g: GraphBuilder, layer: RecurrentLayer, x: string, states: { h?: string; c?: string } = {}, name = 'rnn'): RecurrentValues {
+export function recurrentLayer(
+  g: GraphBuilder, layer: RecurrentLayer, x: string, states: { h?: string; c?: string; lengths?: string } = {}, name = 'rnn',
+): RecurrentValues {
   const { mode, hiddenSize: H, numLayers, directions: D } = layer;
   const op = mode === 'LSTM' ? 'LSTM' : mode === 'GRU' ? 'GRU' : 'RNN';
   const order = TO_ONNX[mode];
@@ -120,7 +129,7 @@ export function recurrentLayer(g: GraphBuilder, layer: RecurrentLayer, x: string
     const R = stacked('R', (w) => [w.weightHh], [gatesH, H]);
     const B = ws[0].biasIh ? stacked('B', (w) => [w.biasIh, w.biasHh], [2 * gatesH]) : '';
     const rows = (s: string | undefined): string => (s ? g.node('Slice', [s, int64s(g, 'start', [l * D]), int64s(g, 'end', [(l + 1) * D]), int64s(g, 'axis', [0])])[0] : '');
-    const inputs = [x, W, R, B, '', rows(states.h), ...(op === 'LSTM' ? [rows(states.c)] : [])];
+    const inputs = [x, W, R, B, states.lengths ?? '', rows(states.h), ...(op === 'LSTM' ? [rows(states.c)] : [])];
     while (inputs[inputs.length - 1] === '') inputs.pop();
     const attributes: Record<string, AttributeValue> = {
       hidden_size: { int: H },
@@ -184,6 +193,49 @@ function charLMGraph(g: GraphBuilder, lm: CharLM, graph: string): void {
   if (r.c) g.output(r.c, 'c_next', 'float32', stateDims);
 }
 
+/** Inputs ids int64 [time, batch] and lengths int32 [batch] → the recurrent layer's values over the embedded ids, and the lengths. */
+function paddedSequence(g: GraphBuilder, net: { embedding: Embedding; rnn: RecurrentLayer }): RecurrentValues & { lengths: string } {
+  const x = embedding(g, net.embedding, g.input('ids', 'int64', ['time', 'batch']));
+  const lengths = g.input('lengths', 'int32', ['batch']);
+  return { ...recurrentLayer(g, net.rnn, x, { lengths }), lengths };
+}
+
+/** TensorProto.DataType FLOAT, for Cast. */
+const ONNX_FLOAT = 1;
+
+/**
+ * A sequence classifier (many-to-one): ids int64 [time, batch] (padding past each row's length)
+ * and lengths int32 [batch] → class logits [batch, classes]. Pooling `last` (the top layer's final
+ * states, both directions) or `mean` (over each row's real steps; ONNX's outputs past a length are 0).
+ */
+function classifierGraph(g: GraphBuilder, net: SequenceClassifier): void {
+  const { pooling } = net.config;
+  if (pooling !== 'last' && pooling !== 'mean') throw new ValueError('model', 'a classifier with "last" or "mean" pooling (ONNX export)', `"${pooling}" pooling`);
+  const r = paddedSequence(g, net);
+  const { numLayers: L, directions: D, hiddenSize: H } = net.rnn;
+  let pooled: string;
+  if (pooling === 'last') {
+    const top = g.node('Slice', [r.h, int64s(g, 'start', [(L - 1) * D]), int64s(g, 'end', [L * D]), int64s(g, 'axis', [0])])[0];
+    // [D, B, H] → [B, D·H]: the forward state, then the backward one
+    pooled = g.node('Reshape', [g.node('Transpose', [top], 1, { perm: { ints: [1, 0, 2] } })[0], int64s(g, 'shape', [0, D * H])])[0];
+  } else {
+    const sum = g.node('ReduceSum', [r.output, int64s(g, 'axes', [0])], 1, { keepdims: { int: 0 } })[0];
+    const count = g.node('Unsqueeze', [g.node('Cast', [r.lengths], 1, { to: { int: ONNX_FLOAT } })[0], int64s(g, 'axes', [1])])[0];
+    pooled = g.node('Div', [sum, count])[0];
+  }
+  g.output(linear(g, net.linear, pooled), 'logits', 'float32', ['batch', net.config.numClasses]);
+}
+
+/**
+ * A sequence tagger (many-to-many): ids int64 [time, batch] and lengths int32 [batch] → emission
+ * scores [time, batch, tags] (the CRF's Viterbi decoding stays outside the graph; its transitions
+ * travel in the metadata with the model's description).
+ */
+function taggerGraph(g: GraphBuilder, net: SequenceTagger): void {
+  const r = paddedSequence(g, net);
+  g.output(linear(g, net.linear, r.output), 'emissions', 'float32', ['time', 'batch', net.config.numTags]);
+}
+
 interface GraphWriter {
   /** The graphs this kind exports as; the first is the default. */
   graphs: readonly string[];
@@ -193,6 +245,9 @@ interface GraphWriter {
 /** The ONNX graphs of each model kind: a new kind adds its entry (and its graph function above). */
 export const ONNX_GRAPHS: Record<string, GraphWriter> = {
   charlm: { graphs: ['sequence', 'step'], write: (g, model, graph) => charLMGraph(g, model as CharLM, graph) },
+  classifier: { graphs: ['sequence'], write: (g, model) => classifierGraph(g, (model as TextClassifier).module) },
+  'word-classifier': { graphs: ['sequence'], write: (g, model) => classifierGraph(g, (model as WordClassifier).module) },
+  tagger: { graphs: ['sequence'], write: (g, model) => taggerGraph(g, (model as TextTagger).module) },
 };
 
 /**

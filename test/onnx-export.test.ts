@@ -4,7 +4,8 @@
  * as a sequence graph and as a step graph with the states as inputs and outputs, run in ONNX
  * Runtime and compared with rnnkit (relative error ≤ 1e-5); the same files read back by loadOnnx.
  * Sequence classifiers (last and mean pooling) and taggers over padded batches of rows of
- * different lengths, against rnnkit's logits and emissions in ONNX Runtime.
+ * different lengths, against rnnkit's logits and emissions in ONNX Runtime; seq2seq models as an
+ * encoder graph and a decoder-step graph with attention, fed step by step.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -23,6 +24,7 @@ import { relativeError } from './reference/cases.ts';
 import { TextClassifier } from '../src/models/text-classifier.ts';
 import { TextTagger } from '../src/models/text-tagger.ts';
 import { paddedBatch } from '../src/data/batching.ts';
+import { Translator } from '../src/models/translator.ts';
 
 ort.env.logLevel = 'error';
 
@@ -137,5 +139,49 @@ test('classifiers (last and mean pooling, uni- and bidirectional, stacked) and t
     // compare the real tokens only (rnnkit's padded positions are not defined)
     const real = (e: Float32Array) => Float32Array.from(Array.from({ length: T * B * K }, (_, i) => i).filter((i) => Math.floor(i / (B * K)) < lengths[Math.floor(i / K) % B]), (i) => e[i]);
     assert.ok(relativeError(real(out.emissions.data as Float32Array), real(expected)) <= 1e-5, `tagger ${cell}${crf ? ' + CRF' : ''}: emissions`);
+  }
+});
+
+test('seq2seq models export as an encoder and a decoder step with attention that ONNX Runtime runs, step by step, to rnnkit\'s logits, states and weights', async () => {
+  const pairs = SENTENCES.map((source) => ({ source, target: [...source].reverse().join('') }));
+  const tokenizers = { source: { kind: 'char' as const }, target: { kind: 'char' as const } };
+  for (const [cell, attention, bidirectional, decoderLayers] of [['lstm', 'general', true, 1], ['gru', 'additive', false, 2], ['lstm', 'dot', true, 2]] as const) {
+    const label = `seq2seq ${cell} ${attention} ${bidirectional ? 'bi' : 'uni'} decoder ${decoderLayers}`;
+    const hidden = 6;
+    const translator = Translator.build(pairs, tokenizers, {
+      cell, attention, bidirectional, decoderLayers, embeddingSize: 5, encoderHidden: hidden, decoderHidden: bidirectional ? 2 * hidden : hidden,
+    }, { seed: 7 });
+    const net = translator.module;
+    const batch = paddedBatch(SENTENCES.map((t) => translator.encodeSource(t).ids), 0);
+    const { T: S, batch: B, lengths } = batch;
+    const encoder = await (await ort.InferenceSession.create(exportOnnx(translator, { graph: 'encoder' }))).run({
+      src: int64(Array.from(batch.tokens), [S, B]), src_lengths: new ort.Tensor('int32', Int32Array.from(lengths), [B]),
+    });
+    const decoder = await ort.InferenceSession.create(exportOnnx(translator, { graph: 'decoder_step' }));
+    const targets = Array.from({ length: 4 }, (_, t) => Array.from({ length: B }, (_, b) => 1 + ((t * 3 + b) % (net.config.targetVocabSize - 1))));
+    net.inference(() => {
+      const encoded = net.encode(batch.tokens, S, lengths);
+      assert.ok(relativeError(encoder.h.data as Float32Array, encoded.h.f32) <= 1e-5, `${label}: initial h`);
+      return null;
+    });
+    let h = encoder.h, c = encoder.c;
+    for (let t = 0; t < targets.length; t++) {
+      const expected = net.inference(() => {
+        const encoded = net.encode(batch.tokens, S, lengths);
+        const result = net.decode(Int32Array.from(targets.slice(0, t + 1).flat()), t + 1, encoded, encoded.h, encoded.c);
+        const V = net.config.targetVocabSize;
+        return { logits: result.logits.f32.slice(t * B * V, (t + 1) * B * V), h: result.h.f32.slice(), weights: result.weights.f32.slice() };
+      });
+      const feed: Record<string, ort.Tensor> = { ids: int64(targets[t], [B]), h, values: encoder.values, keys: encoder.keys, src_lengths: new ort.Tensor('int32', Int32Array.from(lengths), [B]) };
+      if (c) feed.c = c;
+      const out = await decoder.run(feed);
+      assert.ok(relativeError(out.logits.data as Float32Array, expected.logits) <= 1e-5, `${label}: step ${t} logits`);
+      assert.ok(relativeError(out.h_next.data as Float32Array, expected.h) <= 1e-5, `${label}: step ${t} h`);
+      // rnnkit's weights [B, T, S]: this step's row of each
+      const stepWeights = Float32Array.from({ length: B * S }, (_, i) => expected.weights[(Math.floor(i / S) * (t + 1) + t) * S + (i % S)]);
+      assert.ok(relativeError(out.attention.data as Float32Array, stepWeights) <= 1e-5, `${label}: step ${t} attention`);
+      h = out.h_next;
+      if (c) c = out.c_next;
+    }
   }
 });

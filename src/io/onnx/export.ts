@@ -19,6 +19,7 @@ import type { SequenceTagger } from '../../models/tagger.ts';
 import type { TextClassifier } from '../../models/text-classifier.ts';
 import type { TextTagger } from '../../models/text-tagger.ts';
 import type { WordClassifier } from '../../models/word-classifier.ts';
+import type { Translator } from '../../models/translator.ts';
 import type { CheckpointModel } from '../checkpoint.ts';
 import { GraphBuilder, type AttributeValue } from './builder.ts';
 import { onnxTensor } from './tensor.ts';
@@ -200,8 +201,8 @@ function paddedSequence(g: GraphBuilder, net: { embedding: Embedding; rnn: Recur
   return { ...recurrentLayer(g, net.rnn, x, { lengths }), lengths };
 }
 
-/** TensorProto.DataType FLOAT, for Cast. */
-const ONNX_FLOAT = 1;
+/** TensorProto.DataType FLOAT and INT64, for Cast. */
+const ONNX_FLOAT = 1, ONNX_INT64 = 7;
 
 /**
  * A sequence classifier (many-to-one): ids int64 [time, batch] (padding past each row's length)
@@ -212,12 +213,9 @@ function classifierGraph(g: GraphBuilder, net: SequenceClassifier): void {
   const { pooling } = net.config;
   if (pooling !== 'last' && pooling !== 'mean') throw new ValueError('model', 'a classifier with "last" or "mean" pooling (ONNX export)', `"${pooling}" pooling`);
   const r = paddedSequence(g, net);
-  const { numLayers: L, directions: D, hiddenSize: H } = net.rnn;
   let pooled: string;
   if (pooling === 'last') {
-    const top = g.node('Slice', [r.h, int64s(g, 'start', [(L - 1) * D]), int64s(g, 'end', [L * D]), int64s(g, 'axis', [0])])[0];
-    // [D, B, H] → [B, D·H]: the forward state, then the backward one
-    pooled = g.node('Reshape', [g.node('Transpose', [top], 1, { perm: { ints: [1, 0, 2] } })[0], int64s(g, 'shape', [0, D * H])])[0];
+    pooled = topFinalStates(g, net.rnn, r.h);
   } else {
     const sum = g.node('ReduceSum', [r.output, int64s(g, 'axes', [0])], 1, { keepdims: { int: 0 } })[0];
     const count = g.node('Unsqueeze', [g.node('Cast', [r.lengths], 1, { to: { int: ONNX_FLOAT } })[0], int64s(g, 'axes', [1])])[0];
@@ -236,6 +234,79 @@ function taggerGraph(g: GraphBuilder, net: SequenceTagger): void {
   g.output(linear(g, net.linear, r.output), 'emissions', 'float32', ['time', 'batch', net.config.numTags]);
 }
 
+/** The top layer's final states of a recurrent layer, both directions joined: [B, directions · H]. */
+function topFinalStates(g: GraphBuilder, rnn: RecurrentLayer, h: string): string {
+  const { numLayers: L, directions: D, hiddenSize: H } = rnn;
+  const top = g.node('Slice', [h, int64s(g, 'start', [(L - 1) * D]), int64s(g, 'end', [L * D]), int64s(g, 'axis', [0])])[0];
+  // [D, B, H] → [B, D·H]: the forward state, then the backward one
+  return g.node('Reshape', [g.node('Transpose', [top], 1, { perm: { ints: [1, 0, 2] } })[0], int64s(g, 'shape', [0, D * H])])[0];
+}
+
+/** x [..., in] → x · Wᵀ [..., out] for a linear layer without bias, or x itself when there is no layer. */
+function optionalLinear(g: GraphBuilder, lin: Linear | null, x: string, name: string): string {
+  return lin ? linear(g, lin, x, name) : x;
+}
+
+/**
+ * A seq2seq model (encoder–decoder with attention) as two graphs.
+ * encoder: src int64 [source time, batch] and src_lengths int32 [batch] → values [source time, batch,
+ *   E] (the encoder's outputs), keys [source time, batch, K] (what the attention scores compare with)
+ *   and the decoder's initial state h (and c) [decoder layers, batch, H].
+ * decoder_step: ids int64 [batch] (the previous target token), h (and c), values, keys and
+ *   src_lengths → logits [batch, V], h_next (and c_next) and the attention weights [batch, source time]
+ *   over each row's real source positions. Beam search and sampling stay outside the graphs.
+ */
+function seq2seqGraph(g: GraphBuilder, translator: Translator, graph: string): void {
+  const net = translator.module, c = net.config;
+  const stateDims = [c.decoderLayers, 'batch', c.decoderHidden];
+  const lstm = net.dec.mode === 'LSTM';
+  if (graph === 'encoder') {
+    const x = embedding(g, net.src_emb, g.input('src', 'int64', ['source', 'batch']));
+    const r = recurrentLayer(g, net.enc, x, { lengths: g.input('src_lengths', 'int32', ['batch']) }, 'enc');
+    // h0 = tanh(bridge(final states)), the same for every decoder layer; c0 = 0
+    const h0 = g.node('Unsqueeze', [g.node('Tanh', [linear(g, net.bridge, topFinalStates(g, net.enc, r.h), 'bridge')])[0], int64s(g, 'axes', [0])])[0];
+    const h = g.node('Tile', [h0, int64s(g, 'repeats', [c.decoderLayers, 1, 1])])[0];
+    const encOut = net.enc.hiddenSize * net.enc.directions;
+    g.output(r.output, 'values', 'float32', ['source', 'batch', encOut]);
+    g.output(optionalLinear(g, net.attn.w_a, r.output, 'attn.w_a'), 'keys', 'float32', ['source', 'batch', net.attn.w_a ? net.attn.w_a.outFeatures : encOut]);
+    g.output(h, 'h', 'float32', stateDims);
+    if (lstm) g.output(g.node('Sub', [h, h])[0], 'c', 'float32', stateDims);
+    return;
+  }
+  const rows = embedding(g, net.tgt_emb, g.input('ids', 'int64', ['batch']));
+  const states = { h: g.input('h', 'float32', stateDims), c: lstm ? g.input('c', 'float32', stateDims) : undefined };
+  const r = recurrentLayer(g, net.dec, g.node('Unsqueeze', [rows, int64s(g, 'axes', [0])])[0], states, 'dec');
+  const query = g.node('Squeeze', [r.output, int64s(g, 'axes', [0])])[0]; // [B, H]
+  const batchMajor = (name: string, dims: (number | string)[]) => g.node('Transpose', [g.input(name, 'float32', dims)], 1, { perm: { ints: [1, 0, 2] } })[0];
+  const encOut = net.enc.hiddenSize * net.enc.directions;
+  const values = batchMajor('values', ['source', 'batch', encOut]); // [B, S, E]
+  const keys = batchMajor('keys', ['source', 'batch', net.attn.w_a ? net.attn.w_a.outFeatures : encOut]); // [B, S, K]
+  const lengths = g.input('src_lengths', 'int32', ['batch']);
+  // scores [B, S]: dot / general ⟨q, k_s⟩; additive vᵀ tanh(w_q q + k_s)
+  let scores: string;
+  if (net.attn.kind === 'additive') {
+    const q = g.node('Unsqueeze', [linear(g, net.attn.w_q!, query, 'attn.w_q'), int64s(g, 'axes', [1])])[0];
+    const summed = g.node('Tanh', [g.node('Add', [keys, q])[0]])[0];
+    scores = g.node('Squeeze', [linear(g, net.attn.v!, summed, 'attn.v'), int64s(g, 'axes', [2])])[0];
+  } else {
+    scores = g.node('Squeeze', [g.node('MatMul', [keys, g.node('Unsqueeze', [query, int64s(g, 'axes', [2])])[0]])[0], int64s(g, 'axes', [2])])[0];
+  }
+  // positions past a row's source length get no weight
+  const S = g.node('Gather', [g.node('Shape', [keys])[0], g.initializer('one', onnxTensor('int64', [], [1]))], 1, { axis: { int: 0 } })[0];
+  const positions = g.node('Range', [g.initializer('zero', onnxTensor('int64', [], [0])), S, g.initializer('step', onnxTensor('int64', [], [1]))])[0];
+  const limit = g.node('Unsqueeze', [g.node('Cast', [lengths], 1, { to: { int: ONNX_INT64 } })[0], int64s(g, 'axes', [1])])[0];
+  const real = g.node('Less', [g.node('Unsqueeze', [positions, int64s(g, 'axes', [0])])[0], limit])[0];
+  const masked = g.node('Where', [real, scores, g.initializer('minus_infinity', onnxTensor('float32', [], [-Infinity]))])[0];
+  const weights = g.node('Softmax', [masked], 1, { axis: { int: 1 } })[0];
+  const context = g.node('Squeeze', [g.node('MatMul', [g.node('Unsqueeze', [weights, int64s(g, 'axes', [1])])[0], values])[0], int64s(g, 'axes', [1])])[0];
+  // logits = out(tanh(w_c [context; h]))
+  const features = g.node('Concat', [context, query], 1, { axis: { int: 1 } })[0];
+  g.output(linear(g, net.out, g.node('Tanh', [linear(g, net.w_c, features, 'w_c')])[0], 'out'), 'logits', 'float32', ['batch', c.targetVocabSize]);
+  g.output(r.h, 'h_next', 'float32', stateDims);
+  if (r.c) g.output(r.c, 'c_next', 'float32', stateDims);
+  g.output(weights, 'attention', 'float32', ['batch', 'source']);
+}
+
 interface GraphWriter {
   /** The graphs this kind exports as; the first is the default. */
   graphs: readonly string[];
@@ -248,6 +319,7 @@ export const ONNX_GRAPHS: Record<string, GraphWriter> = {
   classifier: { graphs: ['sequence'], write: (g, model) => classifierGraph(g, (model as TextClassifier).module) },
   'word-classifier': { graphs: ['sequence'], write: (g, model) => classifierGraph(g, (model as WordClassifier).module) },
   tagger: { graphs: ['sequence'], write: (g, model) => taggerGraph(g, (model as TextTagger).module) },
+  seq2seq: { graphs: ['encoder', 'decoder_step'], write: (g, model, graph) => seq2seqGraph(g, model as Translator, graph) },
 };
 
 /**

@@ -35,12 +35,12 @@ struct Team {
   pthread_t *workers;
   float **scratch; /* [threads]: the caller's is 0 */
   _Atomic uint32_t generation; /* bumped to publish a job; workers wait on it */
-  _Atomic uint64_t ticket;     /* (generation << 32) | next slab */
+  _Atomic uint64_t ticket;     /* TICKET(generation, slabs, next slab) */
   _Atomic uint32_t completed;  /* slabs done; the caller waits on it */
   _Atomic int sleepers;        /* workers asleep on generation */
   _Atomic int callerAsleep;
   _Atomic int stop;
-  /* the job of the current generation (written before the ticket is opened) */
+  /* the job of the current generation (written before the ticket is opened); chunks: its slabs, for the caller */
   SlabFn fn;
   const void *job;
   int chunks;
@@ -52,6 +52,15 @@ typedef struct {
   Team *team;
   int index;
 } WorkerArg;
+
+/*
+ * A ticket holds the job's slab count beside its generation and next slab, so one compare-and-swap
+ * checks all three: a thread holding a ticket of an earlier job cannot claim a slab of the next
+ * one (reading a slab count written for it), which ran a slab twice and counted it into
+ * `completed` past the end, leaving the caller waiting for ever.
+ */
+#define TICKET(generation, slabs, next) (((uint64_t)(generation) << 32) | ((uint64_t)(slabs) << 16) | (uint64_t)(next))
+#define MAX_SLABS 0xFFFF
 
 static void wait_while_equal(_Atomic uint32_t *word, uint32_t value) {
 #if defined(__linux__)
@@ -92,11 +101,12 @@ static int spin_while_equal(_Atomic uint32_t *word, uint32_t value) {
 static void compute_slabs(Team *team, uint32_t generation, float *scratch) {
   for (;;) {
     uint64_t ticket = atomic_load_explicit(&team->ticket, memory_order_acquire);
-    const uint32_t slab = (uint32_t)ticket;
-    if ((uint32_t)(ticket >> 32) != generation || slab >= (uint32_t)team->chunks) return;
+    const uint32_t slab = (uint32_t)(ticket & MAX_SLABS), slabs = (uint32_t)((ticket >> 16) & MAX_SLABS);
+    if ((uint32_t)(ticket >> 32) != generation || slab >= slabs) return;
     if (!atomic_compare_exchange_weak_explicit(&team->ticket, &ticket, ticket + 1, memory_order_acq_rel, memory_order_acquire)) continue;
-    team->fn(team->job, (int)slab, team->chunks, scratch);
-    if (atomic_fetch_add(&team->completed, 1) + 1 == (uint32_t)team->chunks && atomic_load(&team->callerAsleep)) {
+    /* a valid claim: the job (fn, job) stays this generation's until this slab is counted */
+    team->fn(team->job, (int)slab, (int)slabs, scratch);
+    if (atomic_fetch_add(&team->completed, 1) + 1 == slabs && atomic_load(&team->callerAsleep)) {
       wake_all(&team->completed);
     }
   }
@@ -166,9 +176,9 @@ void team_run(Team *team, SlabFn fn, const void *job, int slabsPerThread) {
   const uint32_t generation = ++team->lastGeneration;
   team->fn = fn;
   team->job = job;
-  team->chunks = team->threads * slabsPerThread;
+  team->chunks = team->threads * slabsPerThread < MAX_SLABS ? team->threads * slabsPerThread : MAX_SLABS;
   atomic_store(&team->completed, 0);
-  atomic_store(&team->ticket, (uint64_t)generation << 32);
+  atomic_store(&team->ticket, TICKET(generation, team->chunks, 0));
   atomic_store(&team->generation, generation);
   if (atomic_load(&team->sleepers) > 0) wake_all(&team->generation);
   const int64_t start = now_ns();

@@ -2,7 +2,7 @@
  * The native thread team: the wasm team's protocol (src/backend/wasm/team-protocol.mjs) over
  * pthreads. The calling thread publishes a job cut into slabs, computes slabs itself with the
  * workers, and returns when every slab is done. Slabs are claimed with a ticket word =
- * (generation << 32) | next slab, by compare-and-swap, so a worker that woke late for an older job
+ * (generation << 32) | (slabs << 16) | next slab, by compare-and-swap, so a worker that woke late for an older job
  * claims nothing. Workers spin briefly after each job, then sleep, so back-to-back per-timestep
  * products are picked up without a wake-up. Results do not depend on who computes which slab.
  */

@@ -5,7 +5,8 @@
  * lowers the loss and streams samples; the checkpoint downloads as a ZIP that the library loads;
  * the inspector colours the text by a unit (other unit, other pixels), shows the next-character
  * distribution and finds units for a keyboard selection; a run directory and the downloaded ZIP
- * open from disk. Screenshots go to test/.tmp/playground/ (look at them).
+ * open from disk; a classifier, a tagger and a seq2seq model open and draw their matrices for a
+ * typed input (another input, other pixels). Screenshots go to test/.tmp/playground/ (look at them).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -21,6 +22,9 @@ import { trainCharLM } from '../src/models/charlm-task.ts';
 import { decodeCheckpoint } from '../src/io/checkpoint.ts';
 import { modelKind } from '../src/models/kinds.ts';
 import { CharLM } from '../src/models/charlm.ts';
+import { TextClassifier } from '../src/models/text-classifier.ts';
+import { TextTagger } from '../src/models/text-tagger.ts';
+import { Translator } from '../src/models/translator.ts';
 import { decodeZip, encodeZip, ZipError } from '../src/playground/zip.ts';
 import { runAsync } from './cli-helpers.ts';
 
@@ -103,6 +107,21 @@ function fixtureRun(): string {
   const run = new RunDirectory(join(dir, 'fixture-gru'));
   run.save('last', model, { step: trainer.step, metrics: trainer.evaluations.at(-1)!.metrics });
   run.save('best', model, { step: trainer.step, metrics: trainer.evaluations.at(-1)!.metrics });
+  return run.dir;
+}
+
+/** A small (untrained) classifier, tagger or seq2seq model saved as a run directory. */
+function sequenceRun(kind: 'classifier' | 'tagger' | 'seq2seq'): string {
+  const words = ['anna', 'maria', 'john', 'peter', 'olga', 'ivan'];
+  const small = { hiddenSize: 8, embeddingSize: 6 };
+  const model = kind === 'classifier'
+    ? TextClassifier.build(words.map((text, i) => ({ text, label: i % 2 ? 'male' : 'female' })), { kind: 'char', lowercase: true }, small, { seed: 1 })
+    : kind === 'tagger'
+      ? TextTagger.build([{ tokens: ['the', 'whale', 'swims', '.'], tags: ['DET', 'NOUN', 'VERB', '.'] }], small, { seed: 1 })
+      : Translator.build(words.map((w) => ({ source: w, target: [...w].reverse().join(' ') })), { source: { kind: 'char' }, target: { kind: 'word' } },
+        { embeddingSize: 6, encoderHidden: 8, decoderHidden: 16 }, { seed: 1 });
+  const run = new RunDirectory(join(mkdtempSync(join(tmpdir(), 'rnnkit-playground-run-')), `fixture-${kind}`));
+  run.save('best', model, { step: 1, metrics: {} });
   return run.dir;
 }
 
@@ -226,6 +245,28 @@ test('the playground in headless Chromium: train, download, inspect, open', { ti
     assert.equal(analogy.length, 10);
     t.diagnostic(`war : peace :: army : ${analogy.slice(0, 3).join(', ')}`);
     await page.screenshot({ path: join(SHOTS, 'vectors-1280.png'), fullPage: true });
+
+    // ---- a classifier, a tagger and a seq2seq model: each view draws a matrix for a typed input ----
+    for (const [kind, input] of [['classifier', 'Olga'], ['tagger', 'the whale swims .'], ['seq2seq', 'ivan']] as const) {
+      await page.getByRole('tab', { name: 'Open' }).click();
+      await page.locator('#open-folder').setInputFiles(sequenceRun(kind));
+      await page.getByRole('tab', { name: new RegExp(`fixture-${kind}/best`) }).waitFor();
+      const view = page.locator(`section.sequence.${kind}:not([hidden])`);
+      await page.waitForFunction((k) => (document.querySelector(`section.sequence.${k} .status`)?.textContent ?? '').length > 0, kind);
+      assert.equal(await view.locator('.status.error').count(), 0, await view.locator('.status').innerText());
+      const first = await assertDrawn(view.locator('canvas.matrix'), `${kind} matrix`, 0.01);
+      const answer = await view.locator('.status').innerText();
+      await view.getByLabel('Input').fill(input);
+      await view.getByLabel('Input').press('Enter');
+      let changed = false;
+      for (let tries = 0; tries < 100 && !changed; tries++) {
+        changed = (await canvasPixels(view.locator('canvas.matrix'))).hash !== first.hash;
+        if (!changed) await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      assert.ok(changed, `${kind}: another input, other pixels`);
+      t.diagnostic(`${kind}: first "${answer}", then ${JSON.stringify(input)} → ${await view.locator('.status').innerText()}`);
+      await page.screenshot({ path: join(SHOTS, `${kind}-1280.png`), fullPage: true });
+    }
 
     // ---- keyboard: the tabs ----
     await page.getByRole('tab', { name: 'Train', exact: true }).focus();

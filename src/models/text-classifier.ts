@@ -117,6 +117,19 @@ export class TextClassifier {
   }
 
   /**
+   * The classifier reading a text: its tokens (as far as maxLength) and the label probabilities
+   * after each prefix of them, [tokens, labels] — how the prediction forms as it reads.
+   */
+  readAlong(text: string): { tokens: string[]; probs: Float32Array } {
+    const tokens = this.tokenizer.tokenize(text).slice(0, this.config.maxLength);
+    const { ids } = this.encode(text);
+    const prefixes = Array.from({ length: ids.length }, (_, k) => ids.subarray(0, k + 1));
+    const C = this.labels.size;
+    const probs = tidy(() => Float32Array.from(this.module.probabilities(paddedBatch(prefixes, 0)).f32.subarray(0, prefixes.length * C)));
+    return { tokens: tokens.length > 0 ? tokens : [UNK], probs };
+  }
+
+  /**
    * Accuracy, confusion matrix and the majority baseline (the most frequent label of `training`).
    * A gold label the model never saw is an error naming it.
    */

@@ -14,6 +14,7 @@ import { Vocabulary, UNK_ID, type VocabularyJSON } from '../data/text.ts';
 import { bucketBatches, paddedBatch, type PaddedBatch } from '../data/batching.ts';
 import { entityScores, isBio, perLabelScores, type PRF } from '../data/metrics.ts';
 import type { TaggedSentence } from '../data/builtin.ts';
+import { softmax } from '../ops/softmax.ts';
 import { SequenceTagger, type SequenceTaggerConfig } from './tagger.ts';
 
 export type TextTaggerConfig = Omit<SequenceTaggerConfig, 'vocabSize' | 'numTags'> & {
@@ -129,6 +130,21 @@ export class TextTagger {
     }
     pieces.forEach((p, k) => out[p.i].push(...tagged[k].slice(0, p.tokens.length).map((y) => this.tags.tokens[y])));
     return out;
+  }
+
+  /**
+   * Tags of one sentence (at most maxLength tokens) with each token's tag probabilities
+   * [tokens, tags] from its emission scores alone (softmax; a CRF's Viterbi path also weighs the
+   * transitions, so its tags may differ from each row's most probable one).
+   */
+  tagScores(tokens: readonly string[]): { tags: string[]; probs: Float32Array } {
+    const kept = tokens.slice(0, this.config.maxLength);
+    const batch = paddedBatch([this.encode(kept.length > 0 ? kept : ['<unk>'])], 0);
+    return tidy(() => this.module.inference(() => {
+      const probs = Float32Array.from(softmax(this.module.emissions(batch)).f32.subarray(0, batch.T * this.tags.size));
+      const path = this.module.predict(batch)[0];
+      return { tags: path.slice(0, kept.length).map((y) => this.tags.tokens[y]), probs };
+    }));
   }
 
   /** Token accuracy, the most-frequent-tag baseline (from `training`), per-tag scores, entity F1 for BIO tags. A tag never seen in training is an error naming it. */

@@ -73,11 +73,16 @@ export interface UnitsReply {
   units: UnitScore[];
 }
 
-/** One prediction per prefix of the input: probabilities [tokens, labels]. */
+/** Probabilities per token [tokens, labels]: a classifier's after each prefix of the input. */
 export interface ReadingReply {
   tokens: string[];
   labels: string[];
   probs: Float32Array;
+}
+
+/** A tagger's tags (Viterbi with a CRF) and each token's tag probabilities [tokens, tags] from its emissions. */
+export interface TagReply extends ReadingReply {
+  predicted: string[];
 }
 
 export interface TranslateReply {

@@ -3,6 +3,7 @@ import type { ModelSummary } from '../protocol.ts';
 import type { WorkerClient } from './client.ts';
 import { charLMView } from './charlm-view.ts';
 import { vectorsView } from './vectors-view.ts';
+import { sequenceView } from './sequence-view.ts';
 
 export interface ModelView {
   panel: HTMLElement;
@@ -19,6 +20,9 @@ export function modelView(summary: ModelSummary, context: ViewContext): ModelVie
   switch (summary.kind) {
     case 'charlm': return charLMView(context.client, summary, () => (summary.id === 'trained' ? heldOutSlice(context.trainingText()) : ''));
     case 'vectors': return vectorsView(context.client, summary);
+    case 'classifier':
+    case 'tagger':
+    case 'seq2seq': return sequenceView(context.client, summary);
     default: throw new Error(`the playground has no view of ${summary.kind} models`);
   }
 }

@@ -1,7 +1,7 @@
 /**
  * Opening what the page read from disk (a directory's files, or a ZIP's entries): a checkpoint
- * directory — or a run directory, of which best/ is taken, else last/ — of any model kind the
- * library knows, or word vectors (a run folder of `rnnkit embed train`, or a vectors file in
+ * directory — or a run directory, of which best/ is taken, else last/ — of a character model,
+ * classifier, tagger or seq2seq model, or word vectors (a run folder of `rnnkit embed train`, or a vectors file in
  * word2vec text or binary or GloVe format). A checkpoint the playground downloaded (with its text
  * and training state) comes back as a training session to resume.
  */
@@ -15,6 +15,7 @@ import type { ZipEntry } from '../zip.ts';
 import { charLMSummary, describeCharLM, holdCharLM } from './charlm.ts';
 import type { HeldModel } from './held.ts';
 import { holdVectors, vectorsSummary } from './vectors.ts';
+import { holdSequenceModel, isSequenceModel, sequenceSummary } from './sequence-models.ts';
 import { TEXT_FILE, type SessionStart } from './training.ts';
 
 export interface OpenedModel {
@@ -77,6 +78,10 @@ function openCheckpoint(files: readonly ZipEntry[], dir: string, source: string)
       }
       : undefined;
     return { summary, hold: (s) => holdCharLM(model, s), resume };
+  }
+  if (isSequenceModel(model)) {
+    const summary = sequenceSummary(model, name, `${model.kind} model, ${model.module.parameterCount().toLocaleString('en-US')} parameters; step ${info.step}`);
+    return { summary, hold: (s) => holdSequenceModel(model, s) };
   }
   throw new CheckpointError(`${name}: the playground has no view of ${model.kind} models yet`);
 }

@@ -122,6 +122,21 @@ test('early stopping: after N evaluations in a row without improvement', () => {
     metrics: { wer: 0.4 }, best: { step: 2, value: 0.4, metrics: { wer: 0.4 } } });
 });
 
+test('lrPatience halves the learning rate after every N evaluations in a row without improvement; resume keeps the rate', () => {
+  const metrics = [0.5, 0.4, 0.45, 0.41, 0.42, 0.43, 0.3, 0.35, 0.36];
+  const task = new RegressionTask({ name: 'wer', goal: 'min', description: 'WER' }, metrics);
+  const trainer = new Trainer(task, { steps: 9, evalEvery: 1, lr: 0.1, lrPatience: 2 });
+  const rates: number[] = [], reduced: number[] = [];
+  trainer.runSync({ onEvent: (e) => { if (e.type === 'evaluation') { rates.push(e.lr); if (e.lrReduced) reduced.push(e.step); } } });
+  // no better at steps 3, 4 (halved), 5, 6 (halved); better at 7; no better at 8, 9 (halved)
+  assert.deepEqual(reduced, [4, 6, 9]);
+  assert.deepEqual(rates, [0.1, 0.1, 0.1, 0.05, 0.05, 0.025, 0.025, 0.025, 0.0125]);
+  const resumed = new Trainer(new RegressionTask({ name: 'wer', goal: 'min', description: 'WER' }, metrics), { steps: 9, evalEvery: 1, lr: 0.1, lrPatience: 2 });
+  resumed.restore(trainer.state());
+  assert.equal(resumed.lr, 0.0125);
+  assert.throws(() => new Trainer(task, { steps: 9, lrPatience: 0 }), ValueError);
+});
+
 test('a loss that is not finite throws DivergedError before the update; a task may update its own parameters', () => {
   const task = new RegressionTask(undefined, undefined, NaN);
   const trainer = new Trainer(task, { steps: 5 });

@@ -84,10 +84,10 @@ export class Progress {
       case 'evaluation':
         this.lastMetrics = e.metrics;
         this.best = e.best;
-        if (this.mode === 'json') this.json({ event: 'evaluation', step: e.step, ...e.metrics, improved: e.improved, best_step: e.best?.step ?? null });
+        if (this.mode === 'json') this.json({ event: 'evaluation', step: e.step, ...e.metrics, improved: e.improved, best_step: e.best?.step ?? null, lr: e.lr });
         else if (this.mode === 'plain') {
           const others = Object.entries(e.metrics).filter(([k]) => k !== metric.name).map(([k, v]) => `${k} ${Number.isInteger(v) ? v : v.toFixed(4)}`);
-          this.log(`step ${e.step}: ${metric.description} ${this.format(e.metrics[metric.name])}${others.length ? ` (${others.join(', ')})` : ''}${e.improved ? ', best so far' : ''}`);
+          this.log(`step ${e.step}: ${metric.description} ${this.format(e.metrics[metric.name])}${others.length ? ` (${others.join(', ')})` : ''}${e.improved ? ', best so far' : ''}${e.lrReduced ? `; no better for a while: learning rate halved to ${e.lr.toPrecision(3)}` : ''}`);
         }
         break;
       case 'preview':

@@ -33,6 +33,12 @@ export interface TrainerOptions {
   evalEvery: number;
   /** Stop after this many evaluations in a row without a better dev metric (absent: never). */
   earlyStop?: number;
+  /**
+   * Halve the learning rate after every this many evaluations in a row without a better dev metric
+   * (PyTorch's ReduceLROnPlateau with factor 0.5; absent: never). The current rate is part of the
+   * optimizer's state, so a resumed run continues with it.
+   */
+  lrPatience?: number;
 }
 
 export const DEFAULT_TRAINER_OPTIONS: TrainerOptions = { optimizer: 'adam', lr: 2e-3, clip: 5, seed: 0, evalEvery: 200 };
@@ -68,7 +74,7 @@ export type StopReason = 'budget' | 'time' | 'early-stop' | 'interrupted';
 export type TrainerEvent =
   | { type: 'start'; step: number; totalSteps: number; stepsPerEpoch: number }
   | { type: 'step'; step: number; epoch: number; loss: number; gradNorm: number; itemsPerSecond: number }
-  | { type: 'evaluation'; step: number; metrics: Metrics; improved: boolean; best: Best | null }
+  | { type: 'evaluation'; step: number; metrics: Metrics; improved: boolean; best: Best | null; lr: number; lrReduced: boolean }
   | { type: 'preview'; step: number; text: string }
   | { type: 'checkpoint'; step: number; which: 'last' | 'best' }
   | { type: 'done'; step: number; reason: StopReason; itemsPerSecond: number; metrics: Metrics | null; best: Best | null };
@@ -109,6 +115,9 @@ export interface TrainerState {
 /** As TrainerState, with the optimizer's buffers as any arrays of numbers (as read back from a file). */
 export type SavedTrainerState = Omit<TrainerState, 'optimizer'> & { optimizer: SavedOptimizerState | null };
 
+/** What a plateau of `lrPatience` evaluations multiplies the learning rate by. */
+const LR_PLATEAU_FACTOR = 0.5;
+
 /** Previews kept for the report. */
 const PREVIEWS_KEPT = 5;
 
@@ -131,11 +140,12 @@ export class Trainer {
 
   constructor(readonly task: TrainingTask, options: Partial<TrainerOptions> = {}) {
     this.options = { ...DEFAULT_TRAINER_OPTIONS, ...options };
-    const { steps, epochs, evalEvery, earlyStop, clip, lr } = this.options;
+    const { steps, epochs, evalEvery, earlyStop, lrPatience, clip, lr } = this.options;
     if (steps !== undefined) positiveInteger('steps', steps);
     if (epochs !== undefined && !(epochs > 0 && epochs < Infinity)) throw new ValueError('epochs', 'a number > 0', String(epochs));
     positiveInteger('evalEvery', evalEvery);
     if (earlyStop !== undefined) positiveInteger('earlyStop', earlyStop);
+    if (lrPatience !== undefined) positiveInteger('lrPatience', lrPatience);
     nonNegative('clip', clip);
     if (!(lr > 0)) throw new ValueError('lr', 'a number > 0', String(lr));
     positiveInteger('task.stepsPerEpoch', task.stepsPerEpoch);
@@ -206,9 +216,10 @@ export class Trainer {
    * Evaluates on the held-out data. A scheduled evaluation (every `evalEvery` steps, and where the
    * steps / epochs budget ends) updates the best value and the early-stopping count; another one
    * (where one call's time ran out) is only recorded, so that a run's course does not depend on
-   * where it was interrupted.
+   * where it was interrupted. `lrReduced`: this evaluation completed a plateau of `lrPatience`
+   * evaluations, and the learning rate was halved.
    */
-  evaluate(scheduled = true): { metrics: Metrics; improved: boolean } {
+  evaluate(scheduled = true): { metrics: Metrics; improved: boolean; lrReduced: boolean } {
     const module = this.task.module;
     const wasTraining = module.training;
     module.eval();
@@ -227,17 +238,32 @@ export class Trainer {
     const last = this.evaluations[this.evaluations.length - 1];
     if (last?.step === this.step) last.metrics = metrics;
     else this.evaluations.push({ step: this.step, metrics });
-    if (!scheduled) return { metrics, improved: false };
+    if (!scheduled) return { metrics, improved: false, lrReduced: false };
     const improved = this.isBetter(value);
+    let lrReduced = false;
     if (improved) {
       this.best = { step: this.step, value, metrics };
       this.evaluationsWithoutImprovement = 0;
     } else if (this.best?.step !== this.step) {
       this.evaluationsWithoutImprovement++;
+      lrReduced = this.reduceLrOnPlateau();
     }
     const { earlyStop } = this.options;
     if (earlyStop !== undefined && this.evaluationsWithoutImprovement >= earlyStop) this.earlyStopped = true;
-    return { metrics, improved };
+    return { metrics, improved, lrReduced };
+  }
+
+  /** Halves the learning rate when the evaluations without improvement make a whole number of plateaus. */
+  private reduceLrOnPlateau(): boolean {
+    const { lrPatience } = this.options;
+    if (!this.optimizer || lrPatience === undefined || this.evaluationsWithoutImprovement % lrPatience !== 0) return false;
+    this.optimizer.lr *= LR_PLATEAU_FACTOR;
+    return true;
+  }
+
+  /** The learning rate of the next step (the options' rate for a task without an optimizer). */
+  get lr(): number {
+    return this.optimizer?.lr ?? this.options.lr;
   }
 
   private isBetter(value: number): boolean {
@@ -323,8 +349,8 @@ export class Trainer {
       const scheduled = this.step % this.options.evalEvery === 0 || this.step >= this.totalSteps;
       const timeUp = performance.now() >= deadline;
       if (scheduled || timeUp) {
-        const { metrics, improved } = this.evaluate(scheduled);
-        emit({ type: 'evaluation', step: this.step, metrics, improved, best: this.best });
+        const { metrics, improved, lrReduced } = this.evaluate(scheduled);
+        emit({ type: 'evaluation', step: this.step, metrics, improved, best: this.best, lr: this.lr, lrReduced });
         if (improved) checkpoint('best');
       }
       if (previewEvery !== undefined && this.step % previewEvery === 0) {

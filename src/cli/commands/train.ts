@@ -38,6 +38,7 @@ const GENERAL: OptionSpec[] = [
   { name: 'seed', type: 'integer', min: 0, max: 2 ** 32 - 1, default: DEFAULT_TRAINER_OPTIONS.seed, description: 'seed of initialisation, batches, dropout and the held-out split' },
   { name: 'eval-every', type: 'integer', min: 1, default: DEFAULT_TRAINER_OPTIONS.evalEvery, description: 'evaluate on the held-out data every N steps (and at the end)' },
   { name: 'early-stop', type: 'integer', min: 1, value: 'N', description: 'stop after N evaluations in a row without a better dev metric' },
+  { name: 'lr-patience', type: 'integer', min: 1, value: 'N', description: 'halve the learning rate after every N evaluations in a row without a better dev metric' },
   { name: 'checkpoint-every', type: 'number', min: 0, default: 5, value: 'MIN', description: 'minutes between saves of last/ (0: after every step)' },
   { name: 'preview-every', type: 'integer', min: 1, default: 500, description: 'show a sample of what the model does every N steps' },
   { name: 'out', type: 'string', value: 'DIR', description: 'run directory (default runs/DATA-CELL); must not hold a run unless --force' },
@@ -50,7 +51,7 @@ const GENERAL: OptionSpec[] = [
 ];
 
 /** Options that may change when a run is resumed; every other one is the run's. */
-const RESUMABLE = new Set(['steps', 'epochs', 'minutes', 'eval-every', 'early-stop', 'checkpoint-every', 'preview-every', 'out', 'resume', 'force',
+const RESUMABLE = new Set(['steps', 'epochs', 'minutes', 'eval-every', 'early-stop', 'lr-patience', 'checkpoint-every', 'preview-every', 'out', 'resume', 'force',
   'backend', 'threads', 'json', 'quiet']);
 
 /** The --task value among the arguments (or the default). */
@@ -159,6 +160,7 @@ async function trainIn(run: RunDirectory, continuing: boolean, args: ParsedArgs,
   }
   if (!resume || given.has('eval-every')) options.evalEvery = values['eval-every'] as number;
   if (!resume || given.has('early-stop')) options.earlyStop = values['early-stop'] as number | undefined;
+  if (!resume || given.has('lr-patience')) options.lrPatience = values['lr-patience'] as number | undefined;
   if (!resume || given.has('steps') || given.has('epochs')) {
     options.steps = values.steps as number | undefined;
     options.epochs = values.epochs as number | undefined;
